@@ -1,0 +1,3 @@
+module github.com/capsulecrm-go/capsule
+
+go 1.24
