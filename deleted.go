@@ -1,6 +1,9 @@
 package capsule
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // Deleted is what a ReadDeleted call returns: the records deleted since the
 // given time, and the records that became invisible to the caller (for
@@ -50,4 +53,14 @@ func (b *deletedBody) deleted(entity string) *Deleted {
 	default:
 		return &Deleted{Records: b.Kases, Restricted: b.RestrictedKases}
 	}
+}
+
+// readDeleted reads the deleted feed of e's entity.
+func readDeleted[T any](ctx context.Context, e endpoint[T], since time.Time) (*Deleted, *Response, error) {
+	var body deletedBody
+	resp, err := e.deleted(ctx, since, &body)
+	if err != nil {
+		return nil, resp, err
+	}
+	return body.deleted(e.path), resp, nil
 }
