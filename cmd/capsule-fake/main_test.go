@@ -33,7 +33,9 @@ func TestRunServesCurrentUser(t *testing.T) {
 	var out syncBuf
 	ready := make(chan [2]string, 1)
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-seed", "3", "-token", "tok-123"}, &out, ready) }()
+	go func() {
+		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-seed", "3", "-token", "tok-123"}, &out, ready)
+	}()
 
 	var info [2]string
 	select {
