@@ -266,3 +266,71 @@ func TestSchemaApply(t *testing.T) {
 		t.Errorf("errs %v, dst %v", errs, dst)
 	}
 }
+
+func TestRouteOptionsAndHooks(t *testing.T) {
+	f := newFake()
+	var deletedIDs []int64
+	f.handle("POST", "/widgets/filters/results", func(c *call) *reply { return ok("widgets", []any{}) }, readOnlyRoute())
+	f.handle("POST", "/upload", func(c *call) *reply { return ok("upload", record{"size": len(c.body)}) }, maxBody(10))
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	f.addToken("ro", true)
+	post := func(path, body string) int {
+		r, _ := http.NewRequest("POST", srv.URL+APIPrefix+path, strings.NewReader(body))
+		r.Header.Set("Authorization", "Bearer ro")
+		res, err := srv.Client().Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if st := post("/widgets/filters/results", `{}`); st != 200 {
+		t.Errorf("read-only POST route: %d", st)
+	}
+	f.addToken("ro", false)
+	if st := post("/upload", strings.Repeat("x", 11)); st != 413 {
+		t.Errorf("route body cap: %d", st)
+	}
+
+	// in-use checks and delete hooks, as registered from init by other resources
+	registerInUse("testThings", func(f *fake, id int64) string {
+		if id == 1 {
+			return "thing is in use"
+		}
+		return ""
+	})
+	registerOnDelete("testThings", func(f *fake, id int64, now time.Time) { deletedIDs = append(deletedIDs, id) })
+	defer delete(inUseChecks, "testThings")
+	defer delete(deleteHooks, "testThings")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	coll := f.newCollection("testThings", "testThing", "testThing", 1)
+	coll.insert(record{}, time.Now())
+	coll.insert(record{}, time.Now())
+	if msg := f.inUse("testThings", 1); msg != "thing is in use" {
+		t.Errorf("inUse(1) = %q", msg)
+	}
+	if msg := f.inUse("testThings", 2); msg != "" {
+		t.Errorf("inUse(2) = %q", msg)
+	}
+	f.remove(coll, 2, time.Now())
+	if !reflect.DeepEqual(deletedIDs, []int64{2}) {
+		t.Errorf("delete hook saw %v", deletedIDs)
+	}
+	if got := f.teamStub(4001); !reflect.DeepEqual(got, record{"id": int64(4001), "name": "Sales"}) {
+		t.Errorf("teamStub %v", got)
+	}
+	if f.teamStub(1) != nil {
+		t.Error("teamStub of unknown team")
+	}
+}
+
+func TestCountryName(t *testing.T) {
+	for in, want := range map[string]string{"United Kingdom": "United Kingdom", "gb": "United Kingdom", "USA": "United States",
+		"deu": "Germany", "france": "France", "Narnia": ""} {
+		if got := countryName(in); got != want {
+			t.Errorf("countryName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
