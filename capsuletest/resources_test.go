@@ -224,7 +224,7 @@ func TestCRUD(t *testing.T) {
 				}
 			}, afterDelete: 200}, // archive
 		{path: "/resthooks", single: "restHook", plural: "restHooks",
-			create:      `{"restHook":{"event":"party/created","targetUrl":"https://hooks.example/x","embed":"fields"}}`,
+			create: `{"restHook":{"event":"party/created","targetUrl":"https://hooks.example/x","embed":"fields"}}`,
 			checkCreate: func(t *testing.T, m map[string]any) {
 				if u, _ := m["user"].(map[string]any); u["username"] == nil || m["batched"] != true || m["event"] != "party/created" {
 					t.Errorf("%v", m)
