@@ -112,21 +112,7 @@ func init() {
 		f.handle("POST", "/pipelines", pipelines.create)
 		f.handle("PUT", "/pipelines/{id}", pipelines.update)
 		f.handle("DELETE", "/pipelines/{id}", pipelines.delete)
-		f.handle("POST", "/pipelines/{id}/restore", func(c *call) *reply {
-			coll := c.f.coll("pipelines")
-			rec, rep := c.lookup(coll, "id")
-			if rep != nil {
-				return rep
-			}
-			if archived(rec) {
-				if countActive(coll) >= maxActivePipelines {
-					return validationFailed(fieldError{Message: "active pipelines limit reached", Resource: "pipeline", Field: "id"})
-				}
-				delete(rec, "_archived")
-				touch(rec, c.now)
-			}
-			return ok("pipeline", view(rec))
-		})
+		f.handle("POST", "/pipelines/{id}/restore", restoreHandler(pipelines, maxActivePipelines))
 
 		f.handle("GET", "/milestones", func(c *call) *reply {
 			return c.list("milestones", milestonesOf(c.f, oldestActivePipeline(c.f)), milestones.renderer(c))
