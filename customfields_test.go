@@ -246,6 +246,7 @@ func TestCustomFieldsCreate(t *testing.T) {
 	t.Parallel()
 	c, mux := setup(t)
 	mux.HandleFunc("POST /parties/fields/definitions", func(w http.ResponseWriter, r *http.Request) {
+		testMethod(t, r, http.MethodPost)
 		testQuery(t, r, nil)
 		testHeader(t, r, "Content-Type", "application/json")
 		testJSONBody(t, r, `{"definition":{"name":"Interests","type":"list","tag":{"name":"Hobby interests"},
@@ -272,6 +273,7 @@ func TestCustomFieldsUpdate(t *testing.T) {
 	t.Parallel()
 	c, mux := setup(t)
 	mux.HandleFunc("PUT /kases/fields/definitions/105", func(w http.ResponseWriter, r *http.Request) {
+		testMethod(t, r, http.MethodPut)
 		testQuery(t, r, nil)
 		testJSONBody(t, r, `{"definition":{"description":"What they like","important":true,"displayOrder":5}}`)
 		writeJSON(t, w, http.StatusOK, string(fixture(t, "customfields/show.json")))

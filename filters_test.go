@@ -329,6 +329,7 @@ func TestFilterWire(t *testing.T) {
 	t.Parallel()
 	c, mux := setup(t)
 	h, n := counter(func(w http.ResponseWriter, r *http.Request) {
+		testMethod(t, r, http.MethodPost)
 		testQuery(t, r, url.Values{"page": {"2"}, "perPage": {"10"}, "embed": {"tags,fields"}})
 		testJSONBody(t, r, `{"filter":{"conditions":[
 			{"field":"email","operator":"contains","value":"@acme.com"},

@@ -150,6 +150,7 @@ func TestTagsCreate(t *testing.T) {
 	t.Parallel()
 	c, mux := setup(t)
 	mux.HandleFunc("POST /parties/tags", func(w http.ResponseWriter, r *http.Request) {
+		testMethod(t, r, http.MethodPost)
 		testQuery(t, r, nil)
 		testJSONBody(t, r, `{"tag":{"name":"Nice Guy","description":null,"dataTag":false}}`)
 		w.Header().Set("Location", "https://api.capsulecrm.com/api/v2/parties/tags/1840253")
