@@ -104,10 +104,10 @@ func TestKaseInputMarshal(t *testing.T) {
 		{"refs, tags, fields, tracks", KaseInput{
 			Owner: RefTo(6), Team: RefTo(3), Opportunity: RefTo(83948362),
 			Tags:   []TagChange{AddTag("Urgent")},
-			Fields: []FieldChange{{ID: 9785121, Delete: true}},
+			Fields: []FieldChange{RemoveField(9785121)},
 			Tracks: []TrackApplication{ApplyTrack(7)},
 		}, `{"owner":{"id":6},"team":{"id":3},"opportunity":{"id":83948362},"tags":[{"name":"Urgent"}],
-			"fields":[{"id":9785121,"value":null,"_delete":true}],"tracks":[{"definition":{"id":7}}]}`},
+			"fields":[{"id":9785121,"_delete":true}],"tracks":[{"definition":{"id":7}}]}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -378,7 +378,7 @@ func TestKasesInvalidArguments(t *testing.T) {
 		{"Search empty", "q", func() error { _, _, err := c.Kases.Search(ctx, "", nil); return err }()},
 		{"SearchIter empty", "q", func() error { _, err := Collect(c.Kases.SearchIter(ctx, "", nil)); return err }()},
 		{"Filter no conditions", "filter", func() error { _, _, err := c.Kases.Filter(ctx, Filter{}, nil); return err }()},
-		{"FilterIter bad operator", "filter", func() error {
+		{"FilterIter bad operator", "filter.conditions[0]", func() error {
 			_, err := Collect(c.Kases.FilterIter(ctx, Filter{Conditions: []Condition{{Field: "name", Operator: "is after", Value: "x"}}}, nil))
 			return err
 		}()},

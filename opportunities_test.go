@@ -442,7 +442,7 @@ func TestOpportunitiesInvalidArguments(t *testing.T) {
 		{"ReadMultiple empty", "ids", func() error { _, _, err := c.Opportunities.ReadMultiple(ctx, []int64{}, nil); return err }()},
 		{"ReadDeleted zero since", "since", func() error { _, _, err := c.Opportunities.ReadDeleted(ctx, time.Time{}); return err }()},
 		{"Search empty", "q", func() error { _, _, err := c.Opportunities.Search(ctx, "", nil); return err }()},
-		{"Filter party field", "filter", func() error {
+		{"Filter party field", "filter.conditions[0]", func() error {
 			_, _, err := c.Opportunities.Filter(ctx, Filter{Conditions: []Condition{{Field: "email", Operator: "is", Value: "a"}}}, nil)
 			return err
 		}()},

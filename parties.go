@@ -3,6 +3,7 @@ package capsule
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"iter"
 	"strconv"
 	"time"
@@ -249,14 +250,13 @@ func checkTagsAndFields(tags []TagChange, fields []FieldChange) error {
 		}
 	}
 	for i, fc := range fields {
-		arg := "fields[" + strconv.Itoa(i) + "]"
-		switch {
-		case fc.ID < 0:
-			return invalidArg(arg, "id must be positive")
-		case fc.Delete && fc.ID == 0:
-			return invalidArg(arg, "a removal needs the id of the value")
-		case fc.ID == 0 && (fc.Definition == nil || fc.Definition.ID <= 0):
-			return invalidArg(arg, "needs the id of the value or of its definition")
+		if err := fc.Validate(); err != nil {
+			arg := "fields[" + strconv.Itoa(i) + "]"
+			var ae *ArgError
+			if errors.As(err, &ae) {
+				return invalidArg(arg, "%s", ae.Reason)
+			}
+			return invalidArg(arg, "%v", err)
 		}
 	}
 	return nil

@@ -212,7 +212,7 @@ func TestPartyInputMarshal(t *testing.T) {
 			Fields: []FieldChange{
 				{Definition: &Ref{ID: 45}, Value: "x"},
 				{ID: 9785121, Value: nil},
-				{ID: 9785122, Delete: true},
+				RemoveField(9785122),
 			},
 		}, `{
 			"addresses":[{"city":"Leeds"},{"id":2,"zip":"LS1"},{"id":3,"_delete":true}],
@@ -220,7 +220,7 @@ func TestPartyInputMarshal(t *testing.T) {
 			"emailAddresses":[{"type":"Home","address":"a@b.c"},{"id":6,"address":"d@e.f"},{"id":7,"_delete":true}],
 			"websites":[{"service":"URL","address":"x.com"},{"id":8,"address":"y.com"},{"id":9,"_delete":true}],
 			"tags":[{"name":"VIP"},{"id":1199,"_delete":true}],
-			"fields":[{"definition":{"id":45},"value":"x"},{"id":9785121,"value":null},{"id":9785122,"value":null,"_delete":true}]
+			"fields":[{"definition":{"id":45},"value":"x"},{"id":9785121,"value":null},{"id":9785122,"_delete":true}]
 		}`},
 	}
 	for _, tt := range tests {
@@ -641,7 +641,7 @@ func TestPartiesInvalidArguments(t *testing.T) {
 		{"ReadMultiple negative", "ids", func() error { _, _, err := c.Parties.ReadMultiple(ctx, []int64{1, -2}, nil); return err }},
 		{"ReadDeleted zero since", "since", func() error { _, _, err := c.Parties.ReadDeleted(ctx, time.Time{}); return err }},
 		{"Search empty", "q", func() error { _, _, err := c.Parties.Search(ctx, " ", nil); return err }},
-		{"Filter unknown field", "filter", func() error {
+		{"Filter unknown field", "filter.conditions[0]", func() error {
 			_, _, err := c.Parties.Filter(ctx, Filter{Conditions: []Condition{{Field: "milestone", Operator: "is", Value: "x"}}}, nil)
 			return err
 		}},
