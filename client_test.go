@@ -33,7 +33,9 @@ type recordInput struct {
 	Note Optional[string] `json:"note,omitzero"`
 }
 
-func recordsEP(c *Client) endpoint[record] { return newEndpoint[record](c, "records", "record", "records") }
+func recordsEP(c *Client) endpoint[record] {
+	return newEndpoint[record](c, "records", "record", "records")
+}
 
 // failingTransport fails the test if anything is sent.
 type failingTransport struct{ t *testing.T }
