@@ -331,14 +331,23 @@ func TestTasksInvalidArguments(t *testing.T) {
 	ctx := t.Context()
 	twoParents := &TaskInput{Description: Set("x"), Party: RefTo(1), Kase: RefTo(2)}
 	cases := map[string]func() error{
-		"create nil":          func() error { _, _, err := c.Tasks.Create(ctx, nil); return err },
-		"create two parents":  func() error { _, _, err := c.Tasks.Create(ctx, twoParents); return err },
-		"update two parents":  func() error { _, _, err := c.Tasks.Update(ctx, 1, twoParents); return err },
-		"three parents":       func() error { _, _, err := c.Tasks.Create(ctx, &TaskInput{Party: RefTo(1), Opportunity: RefTo(2), Kase: RefTo(3)}); return err },
-		"parent id zero":      func() error { _, _, err := c.Tasks.Create(ctx, &TaskInput{Opportunity: RefTo(0)}); return err },
-		"owner id zero":       func() error { _, _, err := c.Tasks.Update(ctx, 1, &TaskInput{Owner: RefTo(0)}); return err },
-		"status pending":      func() error { _, _, err := c.Tasks.Update(ctx, 1, &TaskInput{Status: Set(TaskStatusPending)}); return err },
-		"bad due time":        func() error { _, _, err := c.Tasks.Update(ctx, 1, &TaskInput{DueTime: Set(NewTimeOfDay(24, 0, 0))}); return err },
+		"create nil":         func() error { _, _, err := c.Tasks.Create(ctx, nil); return err },
+		"create two parents": func() error { _, _, err := c.Tasks.Create(ctx, twoParents); return err },
+		"update two parents": func() error { _, _, err := c.Tasks.Update(ctx, 1, twoParents); return err },
+		"three parents": func() error {
+			_, _, err := c.Tasks.Create(ctx, &TaskInput{Party: RefTo(1), Opportunity: RefTo(2), Kase: RefTo(3)})
+			return err
+		},
+		"parent id zero": func() error { _, _, err := c.Tasks.Create(ctx, &TaskInput{Opportunity: RefTo(0)}); return err },
+		"owner id zero":  func() error { _, _, err := c.Tasks.Update(ctx, 1, &TaskInput{Owner: RefTo(0)}); return err },
+		"status pending": func() error {
+			_, _, err := c.Tasks.Update(ctx, 1, &TaskInput{Status: Set(TaskStatusPending)})
+			return err
+		},
+		"bad due time": func() error {
+			_, _, err := c.Tasks.Update(ctx, 1, &TaskInput{DueTime: Set(NewTimeOfDay(24, 0, 0))})
+			return err
+		},
 		"update id zero":      func() error { _, _, err := c.Tasks.Update(ctx, 0, &TaskInput{}); return err },
 		"update nil":          func() error { _, _, err := c.Tasks.Update(ctx, 1, nil); return err },
 		"read id zero":        func() error { _, _, err := c.Tasks.ReadSingle(ctx, 0, nil); return err },
@@ -379,8 +388,8 @@ func TestTaskInputMarshal(t *testing.T) {
 func TestTaskRepeatDecode(t *testing.T) {
 	t.Parallel()
 	cases := map[string]TaskRepeat{
-		`{"frequency":"MONTHLY","interval":3,"on":"1"}`:          {Frequency: RepeatMonthly, Interval: 3, On: "1"},
-		`{"frequency":"MONTHLY","interval":1,"on":-1}`:           {Frequency: RepeatMonthly, Interval: 1, On: "-1"},
+		`{"frequency":"MONTHLY","interval":3,"on":"1"}`:           {Frequency: RepeatMonthly, Interval: 3, On: "1"},
+		`{"frequency":"MONTHLY","interval":1,"on":-1}`:            {Frequency: RepeatMonthly, Interval: 1, On: "-1"},
 		`{"frequency":"WEEKLY","interval":2,"repeatOn":"MONDAY"}`: {Frequency: RepeatWeekly, Interval: 2, On: "MONDAY"},
 		`{"frequency":"YEARLY","interval":1,"on":null}`:           {Frequency: RepeatYearly, Interval: 1},
 	}
