@@ -336,6 +336,7 @@ func TestAttachmentsUpload(t *testing.T) {
 	c, mux := setup(t)
 	content := []byte("%PDF-1.4 not really a pdf\x00\x01")
 	mux.HandleFunc("POST /attachments/upload", func(w http.ResponseWriter, r *http.Request) {
+		testMethod(t, r, http.MethodPost)
 		testQuery(t, r, nil)
 		testHeader(t, r, "Content-Type", "application/pdf")
 		testHeader(t, r, "X-Attachment-Filename", "Q3%20report%20%26%20plan%2Bnotes.pdf")
@@ -404,6 +405,7 @@ func TestAttachmentsDownload(t *testing.T) {
 			writeJSON(t, w, http.StatusNotFound, `{"message":"Could not find resource"}`)
 			return
 		}
+		testMethod(t, r, http.MethodGet)
 		testQuery(t, r, nil)
 		testHeader(t, r, "Accept", "application/octet-stream")
 		w.Header().Set("Content-Type", "application/pdf")

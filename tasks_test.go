@@ -220,6 +220,7 @@ func TestTasksCreate(t *testing.T) {
 	t.Parallel()
 	c, mux := setup(t)
 	mux.HandleFunc("POST /tasks", func(w http.ResponseWriter, r *http.Request) {
+		testMethod(t, r, http.MethodPost)
 		testQuery(t, r, nil)
 		testHeader(t, r, "Content-Type", "application/json")
 		testJSONBody(t, r, `{"task":{"description":"Brand new task from postman","dueOn":"2025-05-20","dueTime":"14:05:00","owner":{"id":674197},"party":{"id":11}}}`)
@@ -462,4 +463,30 @@ func TestTasksServerErrorsAreMapped(t *testing.T) {
 	_, _, err = c.Tasks.Complete(t.Context(), 403)
 	assert.ErrorIs(t, err, ErrForbidden)
 	assert.False(t, errors.Is(err, ErrNotFound))
+}
+
+func TestTasksReadIterEarlyBreakAndMidwayError(t *testing.T) {
+	t.Parallel()
+	c, mux := setup(t)
+	h, n := counter(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("page") == "2" {
+			writeJSON(t, w, http.StatusNotFound, `{"message":"Could not find resource"}`)
+			return
+		}
+		w.Header().Set("Link", `<https://api.capsulecrm.com/api/v2/tasks?page=2>; rel="next"`)
+		writeJSON(t, w, http.StatusOK, `{"tasks":[{"id":1,"status":"OPEN"},{"id":2,"status":"OPEN"}]}`)
+	})
+	mux.HandleFunc("GET /tasks", h)
+
+	for task, err := range c.Tasks.ReadIter(t.Context(), nil) {
+		require.NoError(t, err)
+		assert.Equal(t, int64(1), task.ID)
+		break
+	}
+	assert.Equal(t, int32(1), n.Load(), "breaking early sends no further request")
+
+	got, err := Collect(c.Tasks.ReadIter(t.Context(), nil))
+	require.ErrorIs(t, err, ErrNotFound)
+	assert.Len(t, got, 2, "the records before the failing page are kept")
+	assert.Equal(t, int32(3), n.Load())
 }

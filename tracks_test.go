@@ -133,6 +133,7 @@ func TestTracksUpdate(t *testing.T) {
 	c, mux := setup(t)
 	var calls atomic.Int32
 	mux.HandleFunc("PUT /tracks/{id}", func(w http.ResponseWriter, r *http.Request) {
+		testMethod(t, r, http.MethodPut)
 		assert.Equal(t, "55", r.PathValue("id"))
 		switch calls.Add(1) {
 		case 1:
