@@ -570,6 +570,15 @@ func (c *Client) call(ctx context.Context, r *request, out any) (*Response, erro
 		}
 	}
 	idempotent := r.method != http.MethodPost || r.readOnly
+	// A raw body can be sent again only if it can be rewound to where it
+	// started; otherwise a retry would send what is left of it.
+	rawSeeker, rawReplayable := r.raw.(io.Seeker)
+	var rawStart int64
+	if rawReplayable {
+		if rawStart, err = rawSeeker.Seek(0, io.SeekCurrent); err != nil {
+			rawReplayable = false
+		}
+	}
 
 	for attempt := 1; ; attempt++ {
 		if err := c.pace(ctx); err != nil {
@@ -578,6 +587,11 @@ func (c *Client) call(ctx context.Context, r *request, out any) (*Response, erro
 		var reader io.Reader
 		switch {
 		case r.raw != nil:
+			if attempt > 1 {
+				if _, err := rawSeeker.Seek(rawStart, io.SeekStart); err != nil {
+					return nil, fmt.Errorf("capsule: rewinding the request body: %w", err)
+				}
+			}
 			reader = r.raw
 		case body != nil:
 			reader = bytes.NewReader(body)
@@ -595,6 +609,9 @@ func (c *Client) call(ctx context.Context, r *request, out any) (*Response, erro
 			req.Header[k] = vs
 		}
 		replayable := req.Body == nil || req.GetBody != nil
+		if r.raw != nil {
+			replayable = rawReplayable
+		}
 
 		start := time.Now()
 		resp, err := c.http.Do(req)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -560,4 +561,35 @@ func TestPacingSpreadsBudget(t *testing.T) {
 	c.setRate(Rate{Limit: 4000, Remaining: 0, Reset: now.Add(time.Hour)})
 	assert.ErrorIs(t, c.pace(ctx), context.Canceled, "an exhausted budget waits for the reset")
 	assert.Equal(t, now.Add(time.Hour), c.nextSlot)
+}
+
+func TestRawBodyReplay(t *testing.T) {
+	t.Parallel()
+	c, mux := setup(t)
+	var bodies []string
+	var calls atomic.Int32
+	mux.HandleFunc("POST /upload", func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		bodies = append(bodies, string(b))
+		if calls.Add(1) == 1 {
+			rateHeaders(w, 0, time.Now().Add(-time.Second))
+			writeJSON(t, w, 429, `{"error":"rate limit reached"}`)
+			return
+		}
+		writeJSON(t, w, 201, `{"upload":{"token":"tok"}}`)
+	})
+	send := func(raw io.Reader) error {
+		_, err := c.call(t.Context(), &request{method: "POST", path: "upload", raw: raw, outKey: "upload"}, &struct{}{})
+		return err
+	}
+	// A seekable body is rewound and sent whole again after the 429.
+	require.NoError(t, send(strings.NewReader("file bytes")))
+	assert.Equal(t, []string{"file bytes", "file bytes"}, bodies)
+
+	// A body that cannot be rewound is not sent twice: the 429 is returned.
+	calls.Store(0)
+	bodies = nil
+	err := send(io.MultiReader(strings.NewReader("stream")))
+	assert.ErrorIs(t, err, ErrRateLimited)
+	assert.Equal(t, []string{"stream"}, bodies)
 }
