@@ -1,0 +1,129 @@
+package capsule
+
+import (
+	"context"
+	"iter"
+	"slices"
+	"time"
+)
+
+// MaxPerPage is the largest page Capsule serves. Iterators ask for it, so a
+// full export of N records costs ceil(N/100) requests.
+const MaxPerPage = 100
+
+// ListOptions selects a page of a list and what each record carries.
+type ListOptions struct {
+	// Page is 1-based; 0 means the first page.
+	Page int `url:"page,omitempty"`
+	// PerPage is 1 to 100; 0 means Capsule's default (50) for one page and
+	// 100 for iterators.
+	PerPage int `url:"perPage,omitempty"`
+	// Since keeps only records changed after it (parties, opportunities and
+	// kases). It is sent in UTC, to the second.
+	Since time.Time `url:"-"`
+	// Embed adds data that records leave out by default, such as "tags" or
+	// "fields".
+	Embed []string `url:"embed,comma,omitempty"`
+}
+
+func (o *ListOptions) sinceValue() time.Time { return o.Since }
+
+// ReadOptions selects what a single record carries.
+type ReadOptions struct {
+	Embed []string `url:"embed,comma,omitempty"`
+}
+
+// Page is one page of a list and the response that carried it.
+type Page[T any] struct {
+	Items    []*T
+	Response *Response
+}
+
+// PageFunc fetches one page of a list. Every paged Read method of a service
+// has this shape (for example Client.Parties.Read), so it can be handed to
+// All or Pages directly.
+type PageFunc[T any] func(ctx context.Context, opts *ListOptions) ([]*T, *Response, error)
+
+// Pages returns an iterator over the pages of a list, fetched lazily: a page
+// is requested only when the previous one has been consumed. It starts at
+// opts.Page (default 1), asks for opts.PerPage records (default 100), and
+// stops after the last page (no Link rel="next"), an empty page, or a next
+// link that does not advance. An error is yielded once and ends the
+// iteration. opts is copied; the caller may reuse it.
+func Pages[T any](ctx context.Context, opts *ListOptions, fetch PageFunc[T]) iter.Seq2[*Page[T], error] {
+	return func(yield func(*Page[T], error) bool) {
+		var o ListOptions
+		if opts != nil {
+			o = *opts
+			o.Embed = slices.Clone(o.Embed)
+		}
+		if o.PerPage == 0 {
+			o.PerPage = MaxPerPage
+		}
+		if o.Page == 0 {
+			o.Page = 1
+		}
+		for {
+			if err := ctx.Err(); err != nil {
+				yield(nil, err)
+				return
+			}
+			pageOpts := o
+			items, resp, err := fetch(ctx, &pageOpts)
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			if len(items) == 0 {
+				return
+			}
+			if !yield(&Page[T]{Items: items, Response: resp}, nil) {
+				return
+			}
+			if resp == nil || resp.NextPage <= o.Page {
+				return
+			}
+			o.Page = resp.NextPage
+		}
+	}
+}
+
+// All returns an iterator over every record of a list, page by page as
+// Pages does.
+func All[T any](ctx context.Context, opts *ListOptions, fetch PageFunc[T]) iter.Seq2[*T, error] {
+	return func(yield func(*T, error) bool) {
+		for page, err := range Pages(ctx, opts, fetch) {
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			for _, item := range page.Items {
+				if !yield(item, nil) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// iterate is All for the services' ...Iter methods.
+func iterate[T any](ctx context.Context, opts *ListOptions, fetch PageFunc[T]) iter.Seq2[*T, error] {
+	return All(ctx, opts, fetch)
+}
+
+// iteratePages is Pages for the services.
+func iteratePages[T any](ctx context.Context, opts *ListOptions, fetch PageFunc[T]) iter.Seq2[*Page[T], error] {
+	return Pages(ctx, opts, fetch)
+}
+
+// Collect drains seq into a slice, stopping at the first error.
+func Collect[T any](seq iter.Seq2[T, error]) ([]T, error) {
+	var out []T
+	for v, err := range seq {
+		if err != nil {
+			return out, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
