@@ -1,6 +1,7 @@
 package capsule
 
 import (
+	"context"
 	"time"
 )
 
@@ -70,6 +71,57 @@ type UserInput struct {
 	TaskReminder              Optional[bool]   `json:"taskReminder,omitzero"`
 }
 
+func (s *UsersService) endpoint() endpoint[User] {
+	return newEndpoint[User](s.client, "users", "user", "users")
+}
+
+// Read returns every user of the account. Set opts.Embed to "party" for
+// the users' party records.
+//
+// Capsule API docs: https://developer.capsulecrm.com/v2/operations/User
+// GET /users
+func (s *UsersService) Read(ctx context.Context, opts *ReadOptions) ([]*User, *Response, error) {
+	return readAllUnpaged(ctx, s.endpoint(), "", embedOf(opts))
+}
+
+// ReadSingle returns the user with the given id.
+//
+// Capsule API docs: https://developer.capsulecrm.com/v2/operations/User
+// GET /users/{userId}
+func (s *UsersService) ReadSingle(ctx context.Context, id int64, opts *ReadOptions) (*User, *Response, error) {
+	return s.endpoint().get(ctx, id, opts)
+}
+
+// ReadCurrent returns the user the client's token belongs to.
+//
+// Capsule API docs: https://developer.capsulecrm.com/v2/operations/User
+// GET /users/current
+func (s *UsersService) ReadCurrent(ctx context.Context) (*User, *Response, error) {
+	return s.endpoint().getAt(ctx, "users/current", nil)
+}
+
+// Update changes the preferences of the user with the given id; unset
+// fields keep their value. Capsule may require the user_preference scope.
+//
+// Capsule API docs: https://developer.capsulecrm.com/v2/operations/User
+// PUT /users/{userId}
+func (s *UsersService) Update(ctx context.Context, id int64, in *UserInput) (*User, *Response, error) {
+	if in != nil {
+		if err := checkText("Username", in.Username, false); err != nil {
+			return nil, nil, err
+		}
+	}
+	return s.endpoint().update(ctx, id, in, nil)
+}
+
+// embedOf returns opts.Embed, or nil for nil opts.
+func embedOf(opts *ReadOptions) []string {
+	if opts == nil {
+		return nil
+	}
+	return opts.Embed
+}
+
 // Team is a team of users. Records can be assigned to a team.
 type Team struct {
 	ID        int64     `json:"id"`
@@ -85,12 +137,41 @@ type TeamMembership struct {
 	User UserRef `json:"user"`
 }
 
+func (s *TeamsService) endpoint() endpoint[Team] {
+	return newEndpoint[Team](s.client, "teams", "team", "teams")
+}
+
+// Read returns every team of the account. Set opts.Embed to "memberships"
+// for the members.
+//
+// Capsule API docs: https://developer.capsulecrm.com/v2/operations/Team
+// GET /teams
+func (s *TeamsService) Read(ctx context.Context, opts *ReadOptions) ([]*Team, *Response, error) {
+	return readAllUnpaged(ctx, s.endpoint(), "", embedOf(opts))
+}
+
+// ReadSingle returns the team with the given id.
+//
+// Capsule API docs: https://developer.capsulecrm.com/v2/operations/Team
+// GET /teams/{teamId}
+func (s *TeamsService) ReadSingle(ctx context.Context, id int64, opts *ReadOptions) (*Team, *Response, error) {
+	return s.endpoint().get(ctx, id, opts)
+}
+
 // Site is the Capsule account the token belongs to.
 type Site struct {
 	// URL is the account's web address, e.g. "https://exampleco.capsulecrm.com".
 	URL       string `json:"url"`
 	Subdomain string `json:"subdomain"`
 	Name      string `json:"name"`
+}
+
+// Read returns the account the client's token belongs to.
+//
+// Capsule API docs: https://developer.capsulecrm.com/v2/operations/Site
+// GET /site
+func (s *SiteService) Read(ctx context.Context) (*Site, *Response, error) {
+	return newEndpoint[Site](s.client, "site", "site", "").getAt(ctx, "site", nil)
 }
 
 // PersonTitle is a custom person title such as "Sir". A person's title must
@@ -105,6 +186,43 @@ type PersonTitleInput struct {
 	Title Optional[string] `json:"title,omitzero"`
 }
 
+func (s *TitlesService) endpoint() endpoint[PersonTitle] {
+	return newEndpoint[PersonTitle](s.client, "titles", "personTitle", "personTitles")
+}
+
+// Read returns every custom person title. Capsule has no show or update
+// operation for titles.
+//
+// Capsule API docs: https://developer.capsulecrm.com/v2/operations/Custom_Title
+// GET /titles
+func (s *TitlesService) Read(ctx context.Context) ([]*PersonTitle, *Response, error) {
+	return readAllUnpaged(ctx, s.endpoint(), "", nil)
+}
+
+// Create adds a custom person title; in.Title is required. Only
+// administrators may, and an account has at most 50 custom titles.
+//
+// Capsule API docs: https://developer.capsulecrm.com/v2/operations/Custom_Title
+// POST /titles
+func (s *TitlesService) Create(ctx context.Context, in *PersonTitleInput) (*PersonTitle, *Response, error) {
+	if err := checkInput(in); err != nil {
+		return nil, nil, err
+	}
+	if err := checkText("Title", in.Title, true); err != nil {
+		return nil, nil, err
+	}
+	return s.endpoint().create(ctx, in, nil)
+}
+
+// Delete removes the custom title with the given id. Capsule refuses while
+// a party uses it. Only administrators may.
+//
+// Capsule API docs: https://developer.capsulecrm.com/v2/operations/Custom_Title
+// DELETE /titles/{titleId}
+func (s *TitlesService) Delete(ctx context.Context, id int64) (*Response, error) {
+	return s.endpoint().delete(ctx, id)
+}
+
 // Country is a country as Capsule knows it. Name is what party addresses
 // use.
 type Country struct {
@@ -112,6 +230,15 @@ type Country struct {
 	Alpha3Code  string `json:"alpha3Code"`
 	NumericCode int    `json:"numericCode"`
 	Name        string `json:"name"`
+}
+
+// Read returns every country Capsule knows; the list is the same for all
+// accounts.
+//
+// Capsule API docs: https://developer.capsulecrm.com/v2/operations/Internationalization
+// GET /countries
+func (s *CountriesService) Read(ctx context.Context) ([]*Country, *Response, error) {
+	return readAllUnpaged(ctx, newEndpoint[Country](s.client, "countries", "country", "countries"), "", nil)
 }
 
 // Currency is a currency Capsule supports. Name and PluralName are empty for
@@ -124,83 +251,11 @@ type Currency struct {
 	PluralName string `json:"pluralName,omitempty"`
 }
 
-// Built-in activity type ids. Custom activity types have positive ids.
-const (
-	ActivityTypeNote          int64 = -1
-	ActivityTypeMeeting       int64 = -2
-	ActivityTypeCall          int64 = -3
-	ActivityTypeTaskCompleted int64 = -4
-)
-
-// ActivityType is a kind of history entry (note, call, meeting, or one the
-// account defines).
-type ActivityType struct {
-	// ID is negative for the built-in types (ActivityTypeNote ...).
-	ID   int64  `json:"id"`
-	Name string `json:"name"`
-	// Icon is nil when Capsule sends none.
-	Icon *ActivityTypeIcon `json:"icon"`
-	// UpdateLastContacted reports whether entries of this type move the
-	// record's lastContactedAt.
-	UpdateLastContacted bool `json:"updateLastContacted"`
-}
-
-// ActivityTypeIcon is an icon an activity type can use. The full list is
-// ActivityTypesService.ReadIcons.
-type ActivityTypeIcon struct {
-	// ID names the icon on write, e.g. "PHONE".
-	ID          string `json:"id"`
-	Order       int    `json:"order"`
-	DisplayName string `json:"displayName"`
-	// IconName is the kebab-case name of the icon glyph.
-	IconName string `json:"iconName"`
-	IsSystem bool   `json:"isSystem"`
-}
-
-// IconRef refers to an activity type icon by id on write.
-type IconRef struct {
-	ID string `json:"id"`
-}
-
-// Icon returns an Optional reference to the icon with the given id, e.g.
-// Icon("PHONE"), for ActivityTypeInput.Icon.
-func Icon(id string) Optional[IconRef] { return Set(IconRef{ID: id}) }
-
-// ActivityTypeInput is the body of an activity type creation or update.
-type ActivityTypeInput struct {
-	Name                Optional[string]  `json:"name,omitzero"`
-	Icon                Optional[IconRef] `json:"icon,omitzero"`
-	UpdateLastContacted Optional[bool]    `json:"updateLastContacted,omitzero"`
-}
-
-// Category is a task category.
-type Category struct {
-	ID   int64  `json:"id"`
-	Name string `json:"name"`
-	// Colour is "#" followed by six hex digits, e.g. "#444444".
-	Colour string `json:"colour"`
-}
-
-// CategoryInput is the body of a task category creation or update.
-type CategoryInput struct {
-	Name Optional[string] `json:"name,omitzero"`
-	// Colour is "#" followed by six hex digits.
-	Colour Optional[string] `json:"colour,omitzero"`
-}
-
-// LostReason is a reason an opportunity was lost.
-type LostReason struct {
-	ID   int64  `json:"id"`
-	Name string `json:"name"`
-	// IncludedForConversion reports whether opportunities lost for this
-	// reason count in conversion statistics.
-	IncludedForConversion bool      `json:"includedForConversion"`
-	CreatedAt             time.Time `json:"createdAt"`
-	UpdatedAt             time.Time `json:"updatedAt"`
-}
-
-// LostReasonInput is the body of a lost reason creation or update.
-type LostReasonInput struct {
-	Name                  Optional[string] `json:"name,omitzero"`
-	IncludedForConversion Optional[bool]   `json:"includedForConversion,omitzero"`
+// Read returns every currency Capsule supports; the list is the same for
+// all accounts.
+//
+// Capsule API docs: https://developer.capsulecrm.com/v2/operations/Internationalization
+// GET /currencies
+func (s *CurrenciesService) Read(ctx context.Context) ([]*Currency, *Response, error) {
+	return readAllUnpaged(ctx, newEndpoint[Currency](s.client, "currencies", "currency", "currencies"), "", nil)
 }

@@ -1,6 +1,7 @@
 package capsule
 
 import (
+	"context"
 	"strings"
 	"time"
 )
@@ -107,4 +108,69 @@ type RestHookInput struct {
 	// Embed is a comma list such as "fields,tags" applied to the records
 	// in each delivery.
 	Embed Optional[string] `json:"embed,omitzero"`
+}
+
+func (s *RestHooksService) endpoint() endpoint[RestHook] {
+	return newEndpoint[RestHook](s.client, "resthooks", "restHook", "restHooks")
+}
+
+// Read returns every REST hook. Through a registered OAuth application,
+// Capsule shows only the hooks that application created.
+//
+// Capsule API docs: https://developer.capsulecrm.com/v2/operations/REST_Hook
+// GET /resthooks
+func (s *RestHooksService) Read(ctx context.Context) ([]*RestHook, *Response, error) {
+	return readAllUnpaged(ctx, s.endpoint(), "", nil)
+}
+
+// ReadSingle returns the REST hook with the given id.
+//
+// Capsule API docs: https://developer.capsulecrm.com/v2/operations/REST_Hook
+// GET /resthooks/{restHookId}
+func (s *RestHooksService) ReadSingle(ctx context.Context, id int64) (*RestHook, *Response, error) {
+	return s.endpoint().get(ctx, id, nil)
+}
+
+// Subscribe creates a REST hook: from now on Capsule POSTs in.Event's
+// changes to in.TargetURL (see WebhookHandler). in.Event must be one of the
+// Event... constants and in.TargetURL an absolute http(s) URL. Only an
+// account administrator, through a registered OAuth application (not a
+// personal token), may subscribe; an account has at most 20 hooks, one
+// event each. Capsule has no update: unsubscribe and subscribe again.
+//
+// Capsule API docs: https://developer.capsulecrm.com/v2/operations/REST_Hook
+// POST /resthooks
+func (s *RestHooksService) Subscribe(ctx context.Context, in *RestHookInput) (*RestHook, *Response, error) {
+	if err := checkRestHookInput(in); err != nil {
+		return nil, nil, err
+	}
+	return s.endpoint().create(ctx, in, nil)
+}
+
+// Unsubscribe deletes the REST hook with the given id; deliveries stop at
+// once. A receiver can also unsubscribe by answering 410 Gone (see
+// ErrHookGone).
+//
+// Capsule API docs: https://developer.capsulecrm.com/v2/operations/REST_Hook
+// DELETE /resthooks/{restHookId}
+func (s *RestHooksService) Unsubscribe(ctx context.Context, id int64) (*Response, error) {
+	return s.endpoint().delete(ctx, id)
+}
+
+func checkRestHookInput(in *RestHookInput) error {
+	if err := checkInput(in); err != nil {
+		return err
+	}
+	event, ok := in.Event.Get()
+	if !ok {
+		return invalidArg("Event", "is required")
+	}
+	if !event.Known() {
+		return invalidArg("Event", "%q is not a Capsule REST hook event", string(event))
+	}
+	if err := checkText("TargetURL", in.TargetURL, true); err != nil {
+		return err
+	}
+	target, _ := in.TargetURL.Get()
+	return checkTargetURL(target)
 }
