@@ -72,7 +72,10 @@ const DefaultWebhookMaxBytes = 10 << 20
 //
 // Capsule signs nothing: use an unguessable HTTPS URL and re-read records
 // through the API before trusting them. Register functions before serving;
-// a WebhookHandler is safe for concurrent use once serving.
+// a WebhookHandler is safe for concurrent use once serving. Subscribe with
+// RestHooksService.Subscribe.
+//
+// Capsule docs: https://developer.capsulecrm.com/v2/overview/avoid-polling-with-rest-hooks
 type WebhookHandler struct {
 	funcs    map[HookEvent]WebhookFunc
 	fallback WebhookFunc
@@ -176,12 +179,13 @@ func parseWebhookEvent(body []byte) (*WebhookEvent, error) {
 			return nil, fmt.Errorf("capsule: bad webhook delivery: payload[%d] is not an object", i)
 		}
 	}
-	if e.Event.Entity() == "user" {
-		users, err := DecodeWebhookPayload[User](e)
-		if err != nil {
-			return nil, err
-		}
-		e.Users = users
+	var err error
+	switch e.Event.Entity() {
+	case "user":
+		e.Users, err = DecodeWebhookPayload[User](e)
+	}
+	if err != nil {
+		return nil, err
 	}
 	return e, nil
 }
