@@ -111,11 +111,6 @@ func iterate[T any](ctx context.Context, opts *ListOptions, fetch PageFunc[T]) i
 	return All(ctx, opts, fetch)
 }
 
-// iteratePages is Pages for the services.
-func iteratePages[T any](ctx context.Context, opts *ListOptions, fetch PageFunc[T]) iter.Seq2[*Page[T], error] {
-	return Pages(ctx, opts, fetch)
-}
-
 // Collect drains seq into a slice, stopping at the first error.
 func Collect[T any](seq iter.Seq2[T, error]) ([]T, error) {
 	var out []T

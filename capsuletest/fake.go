@@ -1,0 +1,669 @@
+package capsuletest
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// LoggedRequest is one entry of the request log.
+type LoggedRequest struct {
+	Method string
+	Path   string // URL path, e.g. /api/v2/parties/1
+	Query  string // raw query string
+	Header http.Header
+	Body   []byte // request body (first 64 KiB)
+	Status int    // status answered; 0 when the connection was dropped
+}
+
+type token struct {
+	user      int64
+	readOnly  bool
+	expiresAt time.Time // zero: never
+	scope     string
+}
+
+type bucket struct {
+	used  int
+	reset time.Time
+}
+
+// fake is the server state. mu guards every field below it.
+type fake struct {
+	cfg    config
+	routes []*route // API routes, immutable after newFake
+	oauth  []*route // OAuth routes, immutable after newFake
+
+	mu          sync.Mutex
+	colls       map[string]*collection
+	singletons  map[string]record
+	tokens      map[string]*token
+	buckets     map[string]*bucket
+	currentUser int64
+
+	manualNow  time.Time
+	manual     bool
+	clockShift time.Duration
+
+	failN, failStatus int
+	dropN             int
+	latency           time.Duration
+	faultRate         float64
+	faultRNG          *rand.Rand
+
+	log []LoggedRequest
+
+	nestedSeq int64             // ids of nested collection items (addresses, ...)
+	jobs      map[string]record // GET /jobs/{uuid}
+
+	oauthState
+}
+
+// resource registration (see EXTENDING.md) --------------------------------------
+
+var registrations []func(f *fake)
+
+// registerResource adds a function, called once per server, that registers
+// routes (f.handle) for one resource. Call it from an init function.
+func registerResource(fn func(f *fake)) { registrations = append(registrations, fn) }
+
+func newFake(opts ...Option) *fake {
+	cfg := defaultConfig()
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.token == "" {
+		cfg.token = "capsuletest-" + randomHex(16)
+	}
+	f := &fake{
+		cfg:        cfg,
+		colls:      map[string]*collection{},
+		singletons: map[string]record{},
+		tokens:     map[string]*token{},
+		buckets:    map[string]*bucket{},
+		jobs:       map[string]record{},
+		nestedSeq:  500000000,
+	}
+	f.oauthState.init()
+	for _, reg := range registrations {
+		reg(f)
+	}
+	f.registerOAuth()
+	f.mu.Lock()
+	f.runSeeders()
+	f.tokens[cfg.token] = &token{user: f.currentUser, scope: "read write"}
+	f.mu.Unlock()
+	return f
+}
+
+// clock ------------------------------------------------------------------------
+
+func (f *fake) now() time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.nowLocked()
+}
+
+func (f *fake) nowLocked() time.Time {
+	if f.manual {
+		return f.manualNow
+	}
+	return f.cfg.clock().Add(f.clockShift)
+}
+
+func (f *fake) setNow(t time.Time) {
+	f.mu.Lock()
+	f.manual, f.manualNow = true, t
+	f.mu.Unlock()
+}
+
+func (f *fake) advance(d time.Duration) {
+	f.mu.Lock()
+	if f.manual {
+		f.manualNow = f.manualNow.Add(d)
+	} else {
+		f.clockShift += d
+	}
+	f.mu.Unlock()
+}
+
+// test controls -----------------------------------------------------------------
+
+func (f *fake) addToken(tok string, readOnly bool) {
+	f.mu.Lock()
+	scope := "read write"
+	if readOnly {
+		scope = "read"
+	}
+	f.tokens[tok] = &token{user: f.currentUser, readOnly: readOnly, scope: scope}
+	f.mu.Unlock()
+}
+
+func (f *fake) expireToken(tok string) {
+	f.mu.Lock()
+	if t, ok := f.tokens[tok]; ok {
+		t.expiresAt = f.nowLocked().Add(-time.Second)
+	}
+	delete(f.refreshTokens, tok)
+	f.mu.Unlock()
+}
+
+func (f *fake) failNext(n, status int) {
+	f.mu.Lock()
+	f.failN, f.failStatus = n, status
+	f.mu.Unlock()
+}
+
+func (f *fake) setLatency(d time.Duration) {
+	f.mu.Lock()
+	f.latency = d
+	f.mu.Unlock()
+}
+
+func (f *fake) dropNext(n int) {
+	f.mu.Lock()
+	f.dropN = n
+	f.mu.Unlock()
+}
+
+func (f *fake) setFaultRate(fraction float64, seed uint64) {
+	f.mu.Lock()
+	f.faultRate = fraction
+	f.faultRNG = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	f.mu.Unlock()
+}
+
+func (f *fake) requests() []LoggedRequest {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make([]LoggedRequest, len(f.log))
+	copy(out, f.log)
+	return out
+}
+
+func (f *fake) resetRequests() {
+	f.mu.Lock()
+	f.log = nil
+	f.mu.Unlock()
+}
+
+// serving ----------------------------------------------------------------------
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+type captureBody struct {
+	io.ReadCloser
+	buf bytes.Buffer
+}
+
+func (c *captureBody) Read(p []byte) (int, error) {
+	n, err := c.ReadCloser.Read(p)
+	if room := 64<<10 - c.buf.Len(); room > 0 && n > 0 {
+		c.buf.Write(p[:min(n, room)])
+	}
+	return n, err
+}
+
+type fault int
+
+const (
+	faultNone fault = iota
+	faultFail
+	faultDrop
+)
+
+// ServeHTTP logs the request, applies injected faults, then serves OAuth or API.
+func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	cb := &captureBody{ReadCloser: r.Body}
+	r.Body = cb
+	sw := &statusWriter{ResponseWriter: w}
+
+	f.mu.Lock()
+	latency := f.latency
+	kind, failStatus := faultNone, 0
+	switch {
+	case f.failN > 0:
+		f.failN--
+		kind, failStatus = faultFail, f.failStatus
+	case f.dropN > 0:
+		f.dropN--
+		kind = faultDrop
+	case f.faultRate > 0 && f.faultRNG != nil && f.faultRNG.Float64() < f.faultRate:
+		kind, failStatus = faultFail, http.StatusServiceUnavailable
+	}
+	f.mu.Unlock()
+
+	if latency > 0 {
+		t := time.NewTimer(latency)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+		}
+	}
+
+	switch kind {
+	case faultFail:
+		b := map[string]any{"message": http.StatusText(failStatus)}
+		if failStatus == http.StatusTooManyRequests {
+			b = map[string]any{"error": "rate limit reached"}
+		}
+		jsonReply(failStatus, b).write(sw)
+	case faultDrop:
+		f.drop(w)
+	default:
+		if r.URL.Path == APIPrefix || strings.HasPrefix(r.URL.Path, APIPrefix+"/") {
+			f.serveAPI(sw, r)
+		} else {
+			f.serveOAuth(sw, r)
+		}
+	}
+
+	f.mu.Lock()
+	f.log = append(f.log, LoggedRequest{
+		Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
+		Header: r.Header.Clone(), Body: bytes.Clone(cb.buf.Bytes()), Status: sw.status,
+	})
+	f.mu.Unlock()
+}
+
+// drop sends a 200 header and part of a body, then closes the connection.
+func (f *fake) drop(w http.ResponseWriter) {
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		panic(http.ErrAbortHandler) // aborts the response without logging a stack
+	}
+	conn, buf, err := hj.Hijack()
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	_, _ = buf.WriteString("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 4096\r\n\r\n{\"message\":\"trunc")
+	_ = buf.Flush()
+}
+
+func (f *fake) serveAPI(w http.ResponseWriter, r *http.Request) {
+	tokStr, hasAuth := bearer(r)
+	f.mu.Lock()
+	now := f.nowLocked()
+	limited, rateHdr := f.rateLocked(tokStr, now)
+	tok := f.tokens[tokStr]
+	f.mu.Unlock()
+	for k, v := range rateHdr {
+		w.Header()[k] = v
+	}
+	if limited {
+		jsonReply(http.StatusTooManyRequests, map[string]any{"error": "rate limit reached"}).write(w)
+		return
+	}
+	switch {
+	case !hasAuth:
+		w.Header().Set("WWW-Authenticate", `Bearer realm="Capsule"`)
+		errReply(http.StatusUnauthorized, "Authentication required: send Authorization: Bearer <token>").write(w)
+		return
+	case tok == nil || (!tok.expiresAt.IsZero() && !now.Before(tok.expiresAt)):
+		w.Header().Set("WWW-Authenticate", `Bearer realm="Capsule", error="invalid_token", error_description="The access token is invalid or has expired"`)
+		errReply(http.StatusUnauthorized, "The access token is invalid or has expired").write(w)
+		return
+	}
+
+	rt, params, status := match(f.routes, r.Method, strings.TrimPrefix(r.URL.Path, APIPrefix))
+	if rt == nil {
+		if status == http.StatusMethodNotAllowed {
+			errReply(status, "Method not allowed").write(w)
+		} else {
+			notFound().write(w)
+		}
+		return
+	}
+	if tok.readOnly && r.Method != http.MethodGet && r.Method != http.MethodHead && !rt.read {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="Capsule", error="insufficient_scope", scope="write"`)
+		errReply(http.StatusForbidden, "This token does not have the write scope").write(w)
+		return
+	}
+	c := &call{f: f, r: r, params: params, tok: tok, user: tok.user, query: r.URL.Query()}
+	if rep := c.readBody(rt.maxBody); rep != nil {
+		rep.write(w)
+		return
+	}
+	f.mu.Lock()
+	c.now = f.nowLocked().UTC().Truncate(time.Second)
+	rep := rt.h(c)
+	f.mu.Unlock()
+	if rep == nil {
+		rep = errReply(http.StatusInternalServerError, "handler returned no reply")
+	}
+	rep.write(w)
+}
+
+func bearer(r *http.Request) (string, bool) {
+	h := r.Header.Get("Authorization")
+	if len(h) < 7 || !strings.EqualFold(h[:7], "bearer ") {
+		return "", false
+	}
+	t := strings.TrimSpace(h[7:])
+	return t, t != ""
+}
+
+// rateLocked counts one request against the presented token's budget and returns
+// whether it is over budget, plus the three X-RateLimit headers.
+func (f *fake) rateLocked(key string, now time.Time) (bool, http.Header) {
+	b := f.buckets[key]
+	if b == nil || !now.Before(b.reset) {
+		b = &bucket{reset: now.Truncate(time.Second).Add(f.cfg.rateWindow)}
+		f.buckets[key] = b
+	}
+	limited := f.cfg.rateLimit > 0 && b.used >= f.cfg.rateLimit
+	if !limited {
+		b.used++
+	}
+	remaining := max(f.cfg.rateLimit-b.used, 0)
+	if limited {
+		remaining = 0
+	}
+	h := http.Header{}
+	h.Set("X-RateLimit-Limit", strconv.Itoa(max(f.cfg.rateLimit, 0)))
+	h.Set("X-RateLimit-Remaining", strconv.Itoa(remaining))
+	h.Set("X-RateLimit-Reset", strconv.FormatInt(b.reset.Unix(), 10))
+	return limited, h
+}
+
+// routing ----------------------------------------------------------------------
+
+type route struct {
+	method  string
+	segs    []string
+	h       handlerFunc
+	read    bool
+	maxBody int64
+}
+
+type handlerFunc func(c *call) *reply
+
+type routeOption func(*route)
+
+// readOnlyRoute marks a non-GET route (e.g. POST .../filters/results) as a read,
+// allowed for read-only tokens.
+func readOnlyRoute() routeOption { return func(r *route) { r.read = true } }
+
+// maxBody overrides the request body cap of one route.
+func maxBody(n int64) routeOption { return func(r *route) { r.maxBody = n } }
+
+// handle registers an API route. pattern is relative to /api/v2 and may contain
+// {name} segments, e.g. "/pipelines/{id}/milestones". A literal segment wins over
+// a wildcard at the same position.
+func (f *fake) handle(method, pattern string, h handlerFunc, opts ...routeOption) {
+	rt := &route{method: method, segs: splitPath(pattern), h: h, maxBody: f.cfg.maxBody}
+	for _, o := range opts {
+		o(rt)
+	}
+	f.routes = append(f.routes, rt)
+}
+
+func splitPath(p string) []string {
+	p = strings.Trim(p, "/")
+	if p == "" {
+		return nil
+	}
+	return strings.Split(p, "/")
+}
+
+// match finds the most specific route for method and path. When the path
+// matches routes of other methods only, status is 405; with no match at all, 404.
+func match(routes []*route, method, path string) (*route, map[string]string, int) {
+	segs := splitPath(path)
+	var best *route
+	var bestScore []bool
+	pathKnown := false
+	for _, rt := range routes {
+		score, ok := matchSegs(rt.segs, segs)
+		if !ok {
+			continue
+		}
+		pathKnown = true
+		if rt.method != method && !(method == http.MethodHead && rt.method == http.MethodGet) {
+			continue
+		}
+		if best == nil || moreSpecific(score, bestScore) {
+			best, bestScore = rt, score
+		}
+	}
+	if best == nil {
+		if pathKnown {
+			return nil, nil, http.StatusMethodNotAllowed
+		}
+		return nil, nil, http.StatusNotFound
+	}
+	params := map[string]string{}
+	for i, s := range best.segs {
+		if isWild(s) {
+			params[s[1:len(s)-1]] = segs[i]
+		}
+	}
+	return best, params, http.StatusOK
+}
+
+func isWild(s string) bool { return len(s) > 2 && s[0] == '{' && s[len(s)-1] == '}' }
+
+func matchSegs(pat, segs []string) ([]bool, bool) {
+	if len(pat) != len(segs) {
+		return nil, false
+	}
+	score := make([]bool, len(pat))
+	for i, p := range pat {
+		if isWild(p) {
+			if segs[i] == "" {
+				return nil, false
+			}
+			continue
+		}
+		if p != segs[i] {
+			return nil, false
+		}
+		score[i] = true
+	}
+	return score, true
+}
+
+func moreSpecific(a, b []bool) bool {
+	for i := range a {
+		if a[i] != b[i] {
+			return a[i]
+		}
+	}
+	return false
+}
+
+// replies ----------------------------------------------------------------------
+
+// reply is a complete response, built (and JSON-encoded) while the store lock is
+// held and written after it is released.
+type reply struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (rp *reply) write(w http.ResponseWriter) {
+	for k, v := range rp.header {
+		w.Header()[k] = v
+	}
+	if rp.body != nil {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Length", strconv.Itoa(len(rp.body)))
+	}
+	w.WriteHeader(rp.status)
+	if rp.body != nil {
+		_, _ = w.Write(rp.body)
+	}
+}
+
+// jsonReply encodes v at once (so later store changes cannot race with it).
+func jsonReply(status int, v any) *reply {
+	b, err := json.Marshal(v)
+	if err != nil {
+		b, _ = json.Marshal(map[string]any{"message": "encoding response: " + err.Error()})
+		status = http.StatusInternalServerError
+	}
+	return &reply{status: status, header: http.Header{}, body: b}
+}
+
+// errReply is {"message": msg} with status.
+func errReply(status int, msg string) *reply {
+	return jsonReply(status, map[string]any{"message": msg})
+}
+
+// notFound is Capsule's 404 body.
+func notFound() *reply { return errReply(http.StatusNotFound, "Could not find resource") }
+
+// noContent is an empty 204.
+func noContent() *reply { return &reply{status: http.StatusNoContent, header: http.Header{}} }
+
+// ok wraps v as {key: v} with 200.
+func ok(key string, v any) *reply { return jsonReply(http.StatusOK, map[string]any{key: v}) }
+
+// fieldError is one element of a 422 body's errors array.
+type fieldError struct {
+	Message  string `json:"message"`
+	Resource string `json:"resource"`
+	Field    string `json:"field"`
+}
+
+// fieldErr builds a fieldError whose message is "<field> <problem>".
+func fieldErr(resource, field, problem string) fieldError {
+	return fieldError{Message: field + " " + problem, Resource: resource, Field: field}
+}
+
+// validationFailed is the 422 {"message":"Validation Failed","errors":[...]} body.
+func validationFailed(errs ...fieldError) *reply {
+	if errs == nil {
+		errs = []fieldError{}
+	}
+	return jsonReply(http.StatusUnprocessableEntity, map[string]any{"message": "Validation Failed", "errors": errs})
+}
+
+// call ---------------------------------------------------------------------------
+
+// call is one API request being served. Handlers run with f.mu held.
+type call struct {
+	f      *fake
+	r      *http.Request
+	params map[string]string
+	tok    *token
+	user   int64 // id of the user owning the token
+	query  url.Values
+	body   []byte
+	now    time.Time // request time, UTC, whole seconds
+}
+
+func (c *call) readBody(limit int64) *reply {
+	if c.r.Body == nil {
+		return nil
+	}
+	b, err := io.ReadAll(io.LimitReader(c.r.Body, limit+1))
+	if err != nil {
+		return errReply(http.StatusBadRequest, "could not read request body")
+	}
+	if int64(len(b)) > limit {
+		return errReply(http.StatusRequestEntityTooLarge, fmt.Sprintf("request body larger than %d bytes", limit))
+	}
+	c.body = b
+	return nil
+}
+
+// param returns a path parameter.
+func (c *call) param(name string) string { return c.params[name] }
+
+// idParam parses a path parameter as a positive int64 id.
+func (c *call) idParam(name string) (int64, bool) { return parseID(c.params[name]) }
+
+func parseID(s string) (int64, bool) {
+	id, err := strconv.ParseInt(s, 10, 64)
+	return id, err == nil
+}
+
+// decode parses the body as {key: {...}} and returns the inner object. Malformed
+// JSON, a non-object body or a missing/non-object key answer 400.
+func (c *call) decode(key string) (record, *reply) {
+	if len(bytes.TrimSpace(c.body)) == 0 {
+		return nil, errReply(http.StatusBadRequest, fmt.Sprintf("request body must be a JSON object with key %q", key))
+	}
+	dec := json.NewDecoder(bytes.NewReader(c.body))
+	dec.UseNumber()
+	var env map[string]any
+	if err := dec.Decode(&env); err != nil {
+		return nil, errReply(http.StatusBadRequest, "Invalid JSON: "+err.Error())
+	}
+	if dec.More() {
+		return nil, errReply(http.StatusBadRequest, "Invalid JSON: trailing data after the object")
+	}
+	inner, ok := env[key].(map[string]any)
+	if !ok {
+		return nil, errReply(http.StatusBadRequest, fmt.Sprintf("request body must be a JSON object with key %q holding an object", key))
+	}
+	return inner, nil
+}
+
+// embeds returns the set of values of the embed query parameter.
+func (c *call) embeds() map[string]bool {
+	out := map[string]bool{}
+	for _, v := range c.query["embed"] {
+		for _, e := range strings.Split(v, ",") {
+			if e = strings.TrimSpace(e); e != "" {
+				out[e] = true
+			}
+		}
+	}
+	return out
+}
+
+// baseURL is the absolute API root as seen by the caller (scheme + Host + /api/v2).
+func (c *call) baseURL() string {
+	scheme := "http"
+	if c.r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + c.r.Host + APIPrefix
+}
+
+// created answers 201 with {key: v} and Location = base URL + path.
+func (c *call) created(key, path string, v any) *reply {
+	rp := jsonReply(http.StatusCreated, map[string]any{key: v})
+	rp.header.Set("Location", c.baseURL()+path)
+	return rp
+}
+
+// deleted answers a delete: 204, or with WithAsyncDeletes and async true, 202 +
+// Location of a completed job whose action is action (e.g. "Deleting Tag").
+func (c *call) deleted(async bool, action string) *reply {
+	if !async || !c.f.cfg.asyncDeletes {
+		return noContent()
+	}
+	id := c.f.newJob(action)
+	return &reply{status: http.StatusAccepted, header: http.Header{"Location": {c.baseURL() + "/jobs/" + id}}}
+}

@@ -1,0 +1,204 @@
+// Package capsuletest is an in-memory fake of the Capsule CRM v2 REST API for tests.
+//
+// It speaks the wire format documented for Capsule (JSON envelopes, Link headers,
+// rate-limit headers, 422 validation bodies, OAuth token endpoint) without importing
+// the SDK, so it is an independent check of a client's models.
+//
+//	srv := capsuletest.NewServer(capsuletest.WithSeed(100))
+//	defer srv.Close()
+//	// srv.BaseURL is srv.URL + "/api/v2"; srv.Token is a valid read+write token.
+//
+// Everything is kept in memory behind one mutex, so a Server is safe for concurrent
+// use. Seed data is deterministic for a given seed. See EXTENDING.md for how
+// resources are added.
+package capsuletest
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"net/http"
+	"net/http/httptest"
+	"time"
+)
+
+// APIPrefix is the path prefix of the REST API (the OAuth endpoints live outside it).
+const APIPrefix = "/api/v2"
+
+// Default OAuth client credentials accepted by the fake token endpoint.
+const (
+	DefaultClientID     = "capsuletest-client"
+	DefaultClientSecret = "capsuletest-secret"
+)
+
+// DefaultTokenExpiry is the lifetime of OAuth access tokens (Capsule's expires_in).
+const DefaultTokenExpiry = 604799 * time.Second
+
+// Server is a running fake Capsule, built on httptest.Server.
+type Server struct {
+	*httptest.Server
+
+	// BaseURL is URL + "/api/v2", the value to give an SDK client.
+	BaseURL string
+	// Token is a valid read+write bearer token of the current user (see Users).
+	Token string
+
+	f *fake
+}
+
+// NewServer starts a fake Capsule on a loopback port. Call Close when done.
+func NewServer(opts ...Option) *Server {
+	f := newFake(opts...)
+	hs := httptest.NewServer(f)
+	return &Server{Server: hs, BaseURL: hs.URL + APIPrefix, Token: f.cfg.token, f: f}
+}
+
+// Handler returns the fake as an http.Handler (used by cmd/capsule-fake). The token
+// of the current user is the one given by WithToken, or a random one when absent;
+// use NewServer in tests to learn it.
+func Handler(opts ...Option) http.Handler {
+	return newFake(opts...)
+}
+
+// Option configures a fake server.
+type Option func(*config)
+
+type config struct {
+	seed             int
+	clock            func() time.Time
+	rateLimit        int
+	rateWindow       time.Duration
+	tokenExpiry      time.Duration
+	perPageStatus    int
+	tooManyIDsStatus int
+	asyncDeletes     bool
+	token            string
+	maxBody          int64
+	clientID         string
+	clientSecret     string
+}
+
+func defaultConfig() config {
+	return config{
+		clock:            time.Now,
+		rateLimit:        4000,
+		rateWindow:       time.Hour,
+		tokenExpiry:      DefaultTokenExpiry,
+		perPageStatus:    http.StatusBadRequest,
+		tooManyIDsStatus: http.StatusBadRequest,
+		maxBody:          1 << 20,
+		clientID:         DefaultClientID,
+		clientSecret:     DefaultClientSecret,
+	}
+}
+
+// WithSeed sets the size of the deterministic seed data: reference data (users,
+// teams, pipelines, ...) is always present; n is the number of parties (and a
+// proportional number of opportunities, projects and tasks) seeded by the
+// record resources. The same n always gives the same data.
+func WithSeed(n int) Option { return func(c *config) { c.seed = max(n, 0) } }
+
+// WithClock replaces the server's clock (timestamps, rate-limit windows, token expiry).
+func WithClock(now func() time.Time) Option {
+	return func(c *config) {
+		if now != nil {
+			c.clock = now
+		}
+	}
+}
+
+// WithRateLimit sets the per-token request budget per window (default 4000 per hour).
+// A limit <= 0 disables the 429 answers but keeps the headers.
+func WithRateLimit(limit int, window time.Duration) Option {
+	return func(c *config) {
+		c.rateLimit = limit
+		if window > 0 {
+			c.rateWindow = window
+		}
+	}
+}
+
+// WithTokenExpiry sets the lifetime of OAuth access tokens issued by /oauth/token
+// (expires_in; default 604799 s).
+func WithTokenExpiry(d time.Duration) Option { return func(c *config) { c.tokenExpiry = d } }
+
+// WithPerPageOutOfRangeStatus sets the status answered for page/perPage values out
+// of range (UNCONFIRMED in Capsule's docs; default 400).
+func WithPerPageOutOfRangeStatus(code int) Option {
+	return func(c *config) { c.perPageStatus = code }
+}
+
+// WithTooManyIDsStatus sets the status answered when a show-multiple call names
+// more than 10 ids (UNCONFIRMED in Capsule's docs; default 400).
+func WithTooManyIDsStatus(code int) Option { return func(c *config) { c.tooManyIDsStatus = code } }
+
+// WithAsyncDeletes makes deletes of parties, tag definitions and field definitions
+// answer 202 with a Location of a /jobs/{uuid} resource instead of 204.
+func WithAsyncDeletes(on bool) Option { return func(c *config) { c.asyncDeletes = on } }
+
+// WithToken fixes the value of the current user's read+write token (Server.Token).
+func WithToken(token string) Option { return func(c *config) { c.token = token } }
+
+// WithMaxBodyBytes sets the largest accepted JSON request body (default 1 MiB);
+// larger bodies are answered 413.
+func WithMaxBodyBytes(n int64) Option {
+	return func(c *config) {
+		if n > 0 {
+			c.maxBody = n
+		}
+	}
+}
+
+// WithOAuthClient sets the OAuth client credentials the token endpoint accepts
+// (default DefaultClientID / DefaultClientSecret).
+func WithOAuthClient(id, secret string) Option {
+	return func(c *config) { c.clientID, c.clientSecret = id, secret }
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// AddToken registers a bearer token of the current user; a read-only token is
+// refused (403) on writes.
+func (s *Server) AddToken(token string, readOnly bool) { s.f.addToken(token, readOnly) }
+
+// ExpireToken makes a token (access or refresh) invalid from now on.
+func (s *Server) ExpireToken(token string) { s.f.expireToken(token) }
+
+// FailNext makes the next n requests (API or OAuth) fail with status and a JSON
+// body, before they reach the store or the rate limiter.
+func (s *Server) FailNext(n, status int) { s.f.failNext(n, status) }
+
+// SetLatency delays every following request by d (0 turns it off).
+func (s *Server) SetLatency(d time.Duration) { s.f.setLatency(d) }
+
+// DropNextConnection makes the next n requests end with the connection closed in
+// the middle of a 200 response (headers and part of the body sent).
+func (s *Server) DropNextConnection(n int) { s.f.dropNext(n) }
+
+// SetFaultRate makes a random fraction (0..1) of the following requests fail with
+// 503, chosen by an RNG seeded with seed (so a run is repeatable).
+func (s *Server) SetFaultRate(fraction float64, seed uint64) { s.f.setFaultRate(fraction, seed) }
+
+// Requests returns a copy of the request log, oldest first.
+func (s *Server) Requests() []LoggedRequest { return s.f.requests() }
+
+// ResetRequests empties the request log.
+func (s *Server) ResetRequests() { s.f.resetRequests() }
+
+// RefreshCount reports how many refresh_token grants the token endpoint served.
+func (s *Server) RefreshCount() int { return s.f.refreshCount() }
+
+// SetNow freezes the server clock at t (Advance moves it on).
+func (s *Server) SetNow(t time.Time) { s.f.setNow(t) }
+
+// Advance moves the server clock forward by d.
+func (s *Server) Advance(d time.Duration) { s.f.advance(d) }
+
+// Now returns the server clock's current time.
+func (s *Server) Now() time.Time { return s.f.now() }
+
+// CurrentUserID returns the id of the user who owns Server.Token.
+func (s *Server) CurrentUserID() int64 { return s.f.currentUser }

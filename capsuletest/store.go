@@ -1,0 +1,672 @@
+package capsuletest
+
+import (
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"maps"
+	"math"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// record is one stored resource in its JSON shape (the keys Capsule returns).
+// Keys that start with "_" are private bookkeeping and never rendered.
+type record = map[string]any
+
+// timeFormat is Capsule's timestamp format: UTC, whole seconds, Z.
+const timeFormat = "2006-01-02T15:04:05Z"
+
+// ts formats t as a Capsule timestamp.
+func ts(t time.Time) string { return t.UTC().Truncate(time.Second).Format(timeFormat) }
+
+// collection holds the records of one resource, keyed by id. All access happens
+// with fake.mu held.
+type collection struct {
+	name      string // plural envelope key and path segment, e.g. "pipelines"
+	singular  string // singular envelope key, e.g. "pipeline"
+	resource  string // resource name in 422 bodies, e.g. "pipeline"
+	next      int64
+	stamped   bool // insert sets createdAt/updatedAt
+	items     map[int64]record
+	deletions []deletion
+}
+
+type deletion struct {
+	id int64
+	at time.Time
+}
+
+// newCollection registers a collection. firstID is the id given to the first
+// record (Capsule ids differ per resource; distinct ranges make mix-ups visible).
+func (f *fake) newCollection(name, singular, resource string, firstID int64) *collection {
+	c := &collection{name: name, singular: singular, resource: resource, next: firstID, stamped: true, items: map[int64]record{}}
+	f.colls[name] = c
+	return c
+}
+
+// coll returns a registered collection or nil.
+func (f *fake) coll(name string) *collection { return f.colls[name] }
+
+// insert stores rec under a fresh id (or its own "id" when set) and, for a
+// stamped collection, sets createdAt/updatedAt to now unless already present.
+// It returns rec.
+func (c *collection) insert(rec record, now time.Time) record {
+	id, ok := asInt(rec["id"])
+	if !ok {
+		id = c.next
+		rec["id"] = id
+	}
+	if id >= c.next {
+		c.next = id + 1
+	}
+	if _, ok := rec["createdAt"]; !ok && c.stamped {
+		rec["createdAt"] = ts(now)
+	}
+	if _, ok := rec["updatedAt"]; !ok && c.stamped {
+		rec["updatedAt"] = rec["createdAt"]
+	}
+	c.items[id] = rec
+	return rec
+}
+
+// get returns the record with id.
+func (c *collection) get(id int64) (record, bool) {
+	r, ok := c.items[id]
+	return r, ok
+}
+
+// all returns every record in ascending id order.
+func (c *collection) all() []record { return c.filter(nil) }
+
+// filter returns the records for which keep is true (nil keeps all), ascending id.
+func (c *collection) filter(keep func(record) bool) []record {
+	ids := slices.Sorted(maps.Keys(c.items))
+	out := make([]record, 0, len(ids))
+	for _, id := range ids {
+		if r := c.items[id]; keep == nil || keep(r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// remove hard-deletes id, records it for the deleted feed and runs the
+// registered onDelete hooks. It reports whether the record existed.
+func (f *fake) remove(c *collection, id int64, now time.Time) bool {
+	if _, ok := c.items[id]; !ok {
+		return false
+	}
+	delete(c.items, id)
+	c.deletions = append(c.deletions, deletion{id: id, at: now})
+	for _, h := range deleteHooks[c.name] {
+		h(f, id, now)
+	}
+	return true
+}
+
+// touch bumps updatedAt when the record carries one.
+func touch(rec record, now time.Time) {
+	if _, ok := rec["updatedAt"]; ok {
+		rec["updatedAt"] = ts(now)
+	}
+}
+
+// view is the public JSON of rec: a shallow copy without "_" keys.
+func view(rec record) record {
+	out := make(record, len(rec))
+	for k, v := range rec {
+		if !strings.HasPrefix(k, "_") {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// hooks between resources ---------------------------------------------------------
+
+var (
+	deleteHooks = map[string][]func(f *fake, id int64, now time.Time){}
+	inUseChecks = map[string][]func(f *fake, id int64) string{}
+)
+
+// registerOnDelete runs fn after a record of collection coll is removed (cascades,
+// e.g. clearing a task's category). Call from init.
+func registerOnDelete(coll string, fn func(f *fake, id int64, now time.Time)) {
+	deleteHooks[coll] = append(deleteHooks[coll], fn)
+}
+
+// registerInUse adds a check run before a record of coll is deleted; a non-empty
+// return is the 422 message refusing the delete. Call from init.
+func registerInUse(coll string, fn func(f *fake, id int64) string) {
+	inUseChecks[coll] = append(inUseChecks[coll], fn)
+}
+
+// inUse returns the first refusal message for deleting id from coll, or "".
+func (f *fake) inUse(coll string, id int64) string {
+	for _, fn := range inUseChecks[coll] {
+		if msg := fn(f, id); msg != "" {
+			return msg
+		}
+	}
+	return ""
+}
+
+// values --------------------------------------------------------------------------
+
+// asInt converts an integral JSON value (int, int64, float64, json.Number) to int64.
+func asInt(v any) (int64, bool) {
+	switch n := v.(type) {
+	case int:
+		return int64(n), true
+	case int64:
+		return n, true
+	case float64:
+		if n == math.Trunc(n) && math.Abs(n) < 1<<53 {
+			return int64(n), true
+		}
+	case json.Number:
+		if i, err := n.Int64(); err == nil {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// refID reads a reference written as {"id": N} or as a bare N.
+func refID(v any) (int64, bool) {
+	if m, ok := v.(map[string]any); ok {
+		return asInt(m["id"])
+	}
+	return asInt(v)
+}
+
+// stub returns {id, keys...} of a stored record, or nil when it does not exist.
+func (f *fake) stub(coll string, id int64, keys ...string) any {
+	c := f.coll(coll)
+	if c == nil {
+		return nil
+	}
+	r, ok := c.get(id)
+	if !ok {
+		return nil
+	}
+	out := record{"id": id}
+	for _, k := range keys {
+		out[k] = r[k]
+	}
+	return out
+}
+
+// schema-driven input ----------------------------------------------------------------
+
+type kind int
+
+const (
+	kString   kind = iota // JSON string
+	kBool                 // JSON boolean
+	kInt                  // JSON integer
+	kNumber               // JSON number
+	kDate                 // "YYYY-MM-DD"
+	kDateTime             // ISO-8601 timestamp, stored as Capsule format
+	kColour               // "#rrggbb"
+	kURL                  // absolute http(s) URL
+	kObject               // any JSON object (the handler interprets it)
+	kArray                // any JSON array (the handler interprets it)
+)
+
+// fieldSpec describes one writable field.
+type fieldSpec struct {
+	kind     kind
+	required bool     // must be present and non-empty on create, non-null on update
+	nullable bool     // null is accepted (and stored)
+	enum     []string // allowed string values
+	min, max int      // range for kInt when min < max
+}
+
+// schema lists a resource's writable fields; keys not listed (read-only or
+// unknown) are ignored, as Capsule does.
+type schema struct {
+	resource string
+	fields   map[string]fieldSpec
+}
+
+var (
+	colourRE = regexp.MustCompile(`^#[0-9A-Fa-f]{6}$`)
+	dateRE   = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
+)
+
+// apply validates the fields of in and, when all are valid, copies them into
+// dst (normalised: ints as int64, timestamps in Capsule format). On create,
+// required fields must be present. It returns the 422 errors, if any.
+func (sc schema) apply(dst, in record, create bool) []fieldError {
+	var errs []fieldError
+	set := record{}
+	for _, key := range slices.Sorted(maps.Keys(sc.fields)) {
+		spec := sc.fields[key]
+		v, present := in[key]
+		if !present {
+			if create && spec.required {
+				errs = append(errs, fieldErr(sc.resource, key, "is required"))
+			}
+			continue
+		}
+		if v == nil {
+			switch {
+			case spec.required:
+				errs = append(errs, fieldErr(sc.resource, key, "is required"))
+			case spec.nullable:
+				set[key] = nil
+			default:
+				errs = append(errs, fieldErr(sc.resource, key, "is invalid"))
+			}
+			continue
+		}
+		nv, problem := spec.check(v)
+		if problem == "" && spec.required && nv == "" {
+			problem = "is required"
+		}
+		if problem != "" {
+			errs = append(errs, fieldErr(sc.resource, key, problem))
+			continue
+		}
+		set[key] = nv
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	maps.Copy(dst, set)
+	return nil
+}
+
+func (spec fieldSpec) check(v any) (any, string) {
+	switch spec.kind {
+	case kString, kColour, kURL, kDate, kDateTime:
+		s, ok := v.(string)
+		if !ok {
+			return nil, "is invalid"
+		}
+		switch spec.kind {
+		case kColour:
+			if !colourRE.MatchString(s) {
+				return nil, "is invalid"
+			}
+		case kURL:
+			u, err := url.Parse(s)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return nil, "is invalid"
+			}
+		case kDate:
+			if _, err := time.Parse(time.DateOnly, s); err != nil || !dateRE.MatchString(s) {
+				return nil, "is invalid"
+			}
+		case kDateTime:
+			t, err := time.Parse(time.RFC3339, s)
+			if err != nil {
+				return nil, "is invalid"
+			}
+			s = ts(t)
+		}
+		if len(spec.enum) > 0 && !slices.Contains(spec.enum, s) {
+			return nil, "is invalid"
+		}
+		return s, ""
+	case kBool:
+		b, ok := v.(bool)
+		if !ok {
+			return nil, "is invalid"
+		}
+		return b, ""
+	case kInt:
+		n, ok := asInt(v)
+		if !ok {
+			return nil, "is invalid"
+		}
+		if spec.min < spec.max && (n < int64(spec.min) || n > int64(spec.max)) {
+			return nil, fmt.Sprintf("must be between %d and %d", spec.min, spec.max)
+		}
+		return n, ""
+	case kNumber:
+		switch n := v.(type) {
+		case json.Number:
+			if _, err := n.Float64(); err != nil {
+				return nil, "is invalid"
+			}
+			return n, ""
+		case float64, int, int64:
+			return n, ""
+		}
+		return nil, "is invalid"
+	case kObject:
+		if _, ok := v.(map[string]any); !ok {
+			return nil, "is invalid"
+		}
+		return v, ""
+	case kArray:
+		if _, ok := v.([]any); !ok {
+			return nil, "is invalid"
+		}
+		return v, ""
+	}
+	return nil, "is invalid"
+}
+
+// nested collections -------------------------------------------------------------
+
+// mergeNested applies Capsule's nested-collection rules to existing (e.g. a
+// party's emailAddresses) and returns the new slice; existing is not modified.
+//
+//   - an element without "id" is appended with a fresh id;
+//   - an element with "id" and attributes patches that element;
+//   - an element with "id" and "_delete": true removes it;
+//   - an unknown id is a 422 error "<field> <id> not found"; "_destroy" is ignored;
+//   - [] (or null) changes nothing.
+//
+// validate, when not nil, checks each resulting element (isNew tells an added one
+// from a patched one) and returns its 422 errors.
+func (f *fake) mergeNested(existing []any, patch any, resource, field string,
+	validate func(item record, isNew bool) []fieldError) ([]any, []fieldError) {
+	out := make([]any, 0, len(existing))
+	for _, e := range existing {
+		if m, ok := e.(map[string]any); ok {
+			out = append(out, maps.Clone(m))
+		} else {
+			out = append(out, e)
+		}
+	}
+	if patch == nil {
+		return out, nil
+	}
+	items, ok := patch.([]any)
+	if !ok {
+		return nil, []fieldError{fieldErr(resource, field, "is invalid")}
+	}
+	var errs []fieldError
+	for _, it := range items {
+		el, ok := it.(map[string]any)
+		if !ok {
+			errs = append(errs, fieldErr(resource, field, "is invalid"))
+			continue
+		}
+		del, _ := el["_delete"].(bool)
+		rawID, hasID := el["id"]
+		attrs := record{}
+		for k, v := range el {
+			if k != "id" && k != "_delete" && k != "_destroy" {
+				attrs[k] = v
+			}
+		}
+		if !hasID || rawID == nil {
+			if del {
+				errs = append(errs, fieldErr(resource, field, "id is required to delete"))
+				continue
+			}
+			f.nestedSeq++
+			item := record{"id": f.nestedSeq}
+			maps.Copy(item, attrs)
+			if validate != nil {
+				errs = append(errs, validate(item, true)...)
+			}
+			out = append(out, item)
+			continue
+		}
+		id, ok := asInt(rawID)
+		idx := slices.IndexFunc(out, func(e any) bool {
+			m, ok := e.(map[string]any)
+			if !ok {
+				return false
+			}
+			eid, _ := asInt(m["id"])
+			return eid == id
+		})
+		if !ok || idx < 0 {
+			errs = append(errs, fieldError{Message: fmt.Sprintf("%s %v not found", field, rawID), Resource: resource, Field: field})
+			continue
+		}
+		if del {
+			out = slices.Delete(out, idx, idx+1)
+			continue
+		}
+		item := out[idx].(map[string]any)
+		maps.Copy(item, attrs)
+		if validate != nil {
+			errs = append(errs, validate(item, false)...)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return out, nil
+}
+
+// paging, since, show-multiple, deleted feeds -------------------------------------------
+
+// paging reads page (default 1, >= 1) and perPage (default 50, 1..100).
+func (c *call) paging() (page, perPage int, rep *reply) {
+	page, perPage = 1, 50
+	if v := c.query.Get("page"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return 0, 0, errReply(c.f.cfg.perPageStatus, "page must be a positive integer")
+		}
+		page = n
+	}
+	if v := c.query.Get("perPage"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100 {
+			return 0, 0, errReply(c.f.cfg.perPageStatus, "perPage must be between 1 and 100")
+		}
+		perPage = n
+	}
+	return page, perPage, nil
+}
+
+// list answers one page of items as {key: [...]} with a Link header (rel="next"
+// when another page exists, rel="prev" when page > 1; other query parameters
+// kept). render turns a record into its JSON (nil means view).
+func (c *call) list(key string, items []record, render func(record) any) *reply {
+	page, perPage, rep := c.paging()
+	if rep != nil {
+		return rep
+	}
+	start := min((page-1)*perPage, len(items))
+	end := min(start+perPage, len(items))
+	rp := c.listAll(key, items[start:end], render)
+	var links []string
+	if end < len(items) {
+		links = append(links, fmt.Sprintf("<%s>; rel=\"next\"", c.pageURL(page+1)))
+	}
+	if page > 1 {
+		links = append(links, fmt.Sprintf("<%s>; rel=\"prev\"", c.pageURL(min(page-1, max(1, (len(items)+perPage-1)/perPage)))))
+	}
+	if len(links) > 0 {
+		rp.header.Set("Link", strings.Join(links, ", "))
+	}
+	return rp
+}
+
+func (c *call) pageURL(page int) string {
+	q := url.Values{}
+	for k, v := range c.query {
+		q[k] = slices.Clone(v)
+	}
+	q.Set("page", strconv.Itoa(page))
+	return strings.TrimSuffix(c.baseURL(), APIPrefix) + c.r.URL.Path + "?" + q.Encode()
+}
+
+// listAll answers every item as {key: [...]} without paging.
+func (c *call) listAll(key string, items []record, render func(record) any) *reply {
+	if render == nil {
+		render = func(r record) any { return view(r) }
+	}
+	out := make([]any, 0, len(items))
+	for _, it := range items {
+		out = append(out, render(it))
+	}
+	return ok(key, out)
+}
+
+// parseSince parses the since query parameter (ISO-8601); present is false
+// when it is absent; a bad value answers 400.
+func (c *call) parseSince() (t time.Time, present bool, rep *reply) {
+	v := c.query.Get("since")
+	if v == "" {
+		return time.Time{}, false, nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return time.Time{}, false, errReply(http.StatusBadRequest, "since must be an ISO 8601 date-time, e.g. 2024-09-19T12:30:45Z")
+	}
+	return t, true, nil
+}
+
+// filterSince keeps the items whose updatedAt is strictly after the since query
+// parameter (all items when it is absent; 400 when it is malformed).
+func (c *call) filterSince(items []record) ([]record, *reply) {
+	t, present, rep := c.parseSince()
+	if rep != nil || !present {
+		return items, rep
+	}
+	out := items[:0:0]
+	for _, it := range items {
+		s, _ := it["updatedAt"].(string)
+		if u, err := time.Parse(time.RFC3339, s); err == nil && u.After(t) {
+			out = append(out, it)
+		}
+	}
+	return out, nil
+}
+
+// deletedFeed answers GET /{coll}/deleted?since=...: {"<coll>":[{id,deletedAt}]}
+// of records removed strictly after since; since is required (422).
+func (c *call) deletedFeed(coll *collection) *reply {
+	t, present, rep := c.parseSince()
+	if rep != nil {
+		return rep
+	}
+	if !present {
+		return validationFailed(fieldErr(coll.resource, "since", "is required"))
+	}
+	out := []any{}
+	for _, d := range coll.deletions {
+		if d.at.After(t) {
+			out = append(out, record{"id": d.id, "deletedAt": ts(d.at)})
+		}
+	}
+	return ok(coll.name, out)
+}
+
+// maxShowMultiple is the most ids a show-multiple call accepts.
+const maxShowMultiple = 10
+
+// showOneOrMany serves GET /{coll}/{ids}: one id answers {singular: {...}},
+// a comma list (at most 10) answers {plural: [...]} in request order; any
+// unknown id answers 404; more than 10 ids answers "too many ids".
+func (c *call) showOneOrMany(coll *collection, param string, render func(record) any) *reply {
+	if render == nil {
+		render = func(r record) any { return view(r) }
+	}
+	raw := c.param(param)
+	if !strings.Contains(raw, ",") {
+		id, ok1 := parseID(raw)
+		rec, ok2 := coll.get(id)
+		if !ok1 || !ok2 {
+			return notFound()
+		}
+		return ok(coll.singular, render(rec))
+	}
+	parts := strings.Split(raw, ",")
+	if len(parts) > maxShowMultiple {
+		return errReply(c.f.cfg.tooManyIDsStatus, "too many ids")
+	}
+	out := make([]any, 0, len(parts))
+	for _, p := range parts {
+		id, ok1 := parseID(strings.TrimSpace(p))
+		rec, ok2 := coll.get(id)
+		if !ok1 || !ok2 {
+			return notFound()
+		}
+		out = append(out, render(rec))
+	}
+	return ok(coll.name, out)
+}
+
+// lookup returns the record named by a path parameter, or a 404 reply.
+func (c *call) lookup(coll *collection, param string) (record, *reply) {
+	id, ok1 := c.idParam(param)
+	rec, ok2 := coll.get(id)
+	if !ok1 || !ok2 {
+		return nil, notFound()
+	}
+	return rec, nil
+}
+
+// seeding ---------------------------------------------------------------------------
+
+// Seeder orders: reference data first, then the records that point at it.
+const (
+	seedUsers       = 10
+	seedReference   = 20
+	seedPipelines   = 30
+	seedBoards      = 40
+	seedParties     = 100 // phase 2
+	seedRecords     = 200 // phase 2: opportunities, kases
+	seedDependents  = 300 // phase 2: tasks, entries, tracks
+	seedBaseTimeStr = "2024-01-02T09:00:00Z"
+)
+
+// seedCtx is handed to every seeder.
+type seedCtx struct {
+	n    int        // WithSeed(n): number of parties (and proportional records)
+	rng  *rand.Rand // deterministic per seeder (seeded by n and the seeder name)
+	base time.Time  // fixed timestamp for seed records
+	tick int
+}
+
+// at returns a deterministic, increasing timestamp for the next seed record.
+func (sc *seedCtx) at() time.Time {
+	sc.tick++
+	return sc.base.Add(time.Duration(sc.tick) * time.Minute)
+}
+
+type seeder struct {
+	order int
+	name  string
+	fn    func(f *fake, sc *seedCtx)
+}
+
+var seeders []seeder
+
+// registerSeeder adds a seed function run (with f.mu held) at server start, in
+// ascending order, then by name. Call from init.
+func registerSeeder(order int, name string, fn func(f *fake, sc *seedCtx)) {
+	seeders = append(seeders, seeder{order: order, name: name, fn: fn})
+}
+
+func (f *fake) runSeeders() {
+	list := slices.Clone(seeders)
+	sort.SliceStable(list, func(i, j int) bool {
+		if list[i].order != list[j].order {
+			return list[i].order < list[j].order
+		}
+		return list[i].name < list[j].name
+	})
+	base, _ := time.Parse(time.RFC3339, seedBaseTimeStr)
+	for i, s := range list {
+		h := fnv.New64a()
+		h.Write([]byte(s.name))
+		sc := &seedCtx{
+			n:    f.cfg.seed,
+			rng:  rand.New(rand.NewPCG(uint64(f.cfg.seed), h.Sum64())),
+			base: base.Add(time.Duration(i) * 24 * time.Hour),
+		}
+		s.fn(f, sc)
+	}
+}
