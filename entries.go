@@ -33,11 +33,11 @@ type Entry struct {
 	// for completed-task entries.
 	ActivityType *NamedRef `json:"activityType"`
 	// The record the entry belongs to: one of Party, Opportunity and Kase.
-	Party       *PartyRef  `json:"party"`
-	Opportunity *RecordRef `json:"opportunity"`
-	Kase        *RecordRef `json:"kase"`
+	Party       *Party       `json:"party"`
+	Opportunity *Opportunity `json:"opportunity"`
+	Kase        *Kase        `json:"kase"`
 	// Parties and Participants are set on emails.
-	Parties      []PartyRef    `json:"parties"`
+	Parties      []Party       `json:"parties"`
 	Participants []Participant `json:"participants"`
 	CreatedAt    time.Time     `json:"createdAt"`
 	UpdatedAt    time.Time     `json:"updatedAt"`

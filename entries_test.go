@@ -28,22 +28,22 @@ func tskNoteWant(t *testing.T) *Entry {
 		},
 		Creator:      &UserRef{ID: 6, Username: "jdoe", Name: "Jane Doe", PictureURL: "https://example.com/jdoe.png"},
 		ActivityType: &NamedRef{ID: -2, Name: "Meeting"},
-		Party:        &PartyRef{ID: 12, Type: "organisation", Name: Ptr("Analytical Engines Ltd")},
+		Party:        &Party{ID: 12, Type: "organisation", Name: "Analytical Engines Ltd"},
 		CreatedAt:    tskAt(t, "2026-02-04T09:00:00Z"),
 		UpdatedAt:    tskAt(t, "2026-02-04T09:05:00Z"),
 	}
 }
 
 func tskEntryListWant(t *testing.T) []*Entry {
-	ada := PartyRef{ID: 11, Type: "person", FirstName: Ptr("Ada"), LastName: Ptr("Lovelace")}
+	ada := Party{ID: 11, Type: "person", FirstName: Ptr("Ada"), LastName: Ptr("Lovelace")}
 	return []*Entry{
 		{
 			ID: 901, Type: EntryEmail, EntryAt: tskAt(t, "2026-02-05T08:30:00Z"),
 			Subject: Ptr("Re: proposal"), Content: Ptr("Thanks, looks good."), Attachments: []Attachment{},
 			Creator:      &UserRef{ID: 6, Username: "jdoe", Name: "Jane Doe"},
 			ActivityType: &NamedRef{ID: -1, Name: "Note"},
-			Opportunity:  &RecordRef{ID: 31, Name: "Big deal"},
-			Parties:      []PartyRef{ada},
+			Opportunity:  &Opportunity{ID: 31, Name: "Big deal"},
+			Parties:      []Party{ada},
 			Participants: []Participant{
 				{ID: 1, Address: "ada@example.com", Name: "Ada Lovelace", Role: "FROM"},
 				{ID: 2, Address: "jane@example.com", Name: "Jane Doe", Role: "TO"},

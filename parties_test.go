@@ -846,3 +846,4 @@ func seqIDs(n int) []int64 {
 	}
 	return ids
 }
+

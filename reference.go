@@ -24,9 +24,8 @@ type User struct {
 	ClickToCallPreference     string `json:"clickToCallPreference"`
 	PreferredEmailFromAddress string `json:"preferredEmailFromAddress"`
 	// Party is the person record that holds the user's e-mail addresses and
-	// phone numbers: a stub, or the full party fields that PartyRef has
-	// with embed=party.
-	Party *PartyRef `json:"party"`
+	// phone numbers: a stub, or the full party with embed=party.
+	Party *Party `json:"party"`
 	// TaskReminder reports whether the user gets the daily task e-mail.
 	TaskReminder bool `json:"taskReminder"`
 	// Status is "ACTIVE" for active users (read-only).

@@ -27,9 +27,9 @@ type Task struct {
 	Status  TaskStatus `json:"status"`
 	// At most one of Party, Opportunity and Kase is set. They are stubs
 	// unless the request embedded them (embed=party, opportunity, kase).
-	Party       *PartyRef  `json:"party"`
-	Opportunity *RecordRef `json:"opportunity"`
-	Kase        *RecordRef `json:"kase"`
+	Party       *Party       `json:"party"`
+	Opportunity *Opportunity `json:"opportunity"`
+	Kase        *Kase        `json:"kase"`
 	// Owner is the user the task is assigned to.
 	Owner *UserRef `json:"owner"`
 	// CompletedBy is the username (not the id) of the user who completed

@@ -67,7 +67,7 @@ func TestTasksReadSingle(t *testing.T) {
 		DueOn:       tskDate(2026, time.March, 15),
 		DueTime:     &TimeOfDay{Hour: 9, Minute: 30},
 		Status:      TaskStatusCompleted,
-		Party: &PartyRef{ID: 11, Type: "person", FirstName: Ptr("Ada"), LastName: Ptr("Lovelace"),
+		Party: &Party{ID: 11, Type: "person", FirstName: Ptr("Ada"), LastName: Ptr("Lovelace"),
 			PictureURL: "https://capsulecrm.com/theme/default/images/person_avatar_70.png"},
 		Owner:                 &UserRef{ID: 6, Username: "jdoe", Name: "Jane Doe"},
 		CompletedBy:           Ptr("jdoe"),
@@ -98,7 +98,7 @@ func TestTasksReadSingleUnwrapsTaskNotKase(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, int64(5), got.ID)
 	assert.Equal(t, "right", got.Description)
-	assert.Equal(t, &RecordRef{ID: 41, Name: "Onboarding"}, got.Kase)
+	assert.Equal(t, &Kase{ID: 41, Name: "Onboarding"}, got.Kase)
 
 	// A body without "task" is an error naming the key.
 	mux.HandleFunc("GET /tasks/6", func(w http.ResponseWriter, r *http.Request) {
@@ -113,14 +113,14 @@ func tskListWant(t *testing.T) []*Task {
 	return []*Task{
 		{
 			ID: 201, Description: "Weekly check-in", DueOn: tskDate(2026, time.April, 6), Status: TaskStatusOpen,
-			Opportunity: &RecordRef{ID: 31, Name: "Big deal"},
+			Opportunity: &Opportunity{ID: 31, Name: "Big deal"},
 			Owner:       &UserRef{ID: 6, Username: "jdoe", Name: "Jane Doe"},
 			Repeat:      &TaskRepeat{Frequency: RepeatWeekly, Interval: 1, On: "2"},
 			CreatedAt:   tskAt(t, "2026-01-05T12:00:00Z"), UpdatedAt: tskAt(t, "2026-01-05T12:00:00Z"),
 		},
 		{
 			ID: 202, Description: "Project kickoff", DueOn: tskDate(2026, time.April, 7), Status: TaskStatusPending,
-			Kase:      &RecordRef{ID: 41, Name: "Onboarding"},
+			Kase:      &Kase{ID: 41, Name: "Onboarding"},
 			Owner:     &UserRef{ID: 7, Username: "asmith", Name: "Al Smith"},
 			HasTrack:  true,
 			CreatedAt: tskAt(t, "2026-01-06T12:00:00Z"), UpdatedAt: tskAt(t, "2026-01-07T12:00:00Z"),

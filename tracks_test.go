@@ -46,7 +46,7 @@ func tskTrackListWant(t *testing.T) []*Track {
 		Direction:   TrackEndDate,
 		Tasks: []*Task{{
 			ID: 301, Description: "Final invoice", DueOn: tskDate(2026, time.June, 23), Status: TaskStatusOpen,
-			Kase:  &RecordRef{ID: 41, Name: "Onboarding"},
+			Kase:  &Kase{ID: 41, Name: "Onboarding"},
 			Owner: &UserRef{ID: 6, Username: "jdoe", Name: "Jane Doe"}, HasTrack: true,
 			TaskDelayRule: Ptr(DaysAfterEndDate), DaysAfter: Ptr(7), TaskDayDelayRule: Ptr(DayDelayDays),
 			CreatedAt: tskAt(t, "2026-01-10T09:00:00Z"), UpdatedAt: tskAt(t, "2026-01-10T09:00:00Z"),

@@ -66,9 +66,9 @@ func TestWebhookHandler_PartyCreated(t *testing.T) {
 	assert.Equal(t, []int64{11587, 11588}, payloadIDs(t, e))
 	assert.Nil(t, e.Users)
 
-	// The records decode into any model; PartyRef stands in for the party
+	// The records decode into any model, such as Party
 	// model here.
-	parties, err := DecodeWebhookPayload[PartyRef](e)
+	parties, err := DecodeWebhookPayload[Party](e)
 	require.NoError(t, err)
 	require.Len(t, parties, 2)
 	assert.Equal(t, "Scott Spacey", parties[0].DisplayName())
