@@ -15,16 +15,19 @@ import (
 // each is the same JSON as the record's show operation, expanded by the
 // hook's embed.
 //
-// Records of the events whose model is in this package are decoded into
-// the typed field for the event's entity (Users for user/* events). For
-// the other entities use DecodeWebhookPayload with the model type, e.g.
-// DecodeWebhookPayload[Party](e).
+// The records are also decoded into the field for the event's entity:
+// Parties for party/* events, Opportunities for opportunity/*, Kases for
+// kase/*, Tasks for task/* and Users for user/*.
 type WebhookEvent struct {
 	Event HookEvent
 	// Payload holds every record exactly as delivered.
 	Payload []json.RawMessage
-	// Users is set for user/* events.
-	Users []*User
+
+	Parties       []*Party
+	Opportunities []*Opportunity
+	Kases         []*Kase
+	Tasks         []*Task
+	Users         []*User
 }
 
 // DecodeWebhookPayload decodes every record of e's payload into a T, for
@@ -181,6 +184,14 @@ func parseWebhookEvent(body []byte) (*WebhookEvent, error) {
 	}
 	var err error
 	switch e.Event.Entity() {
+	case "party":
+		e.Parties, err = DecodeWebhookPayload[Party](e)
+	case "opportunity":
+		e.Opportunities, err = DecodeWebhookPayload[Opportunity](e)
+	case "kase":
+		e.Kases, err = DecodeWebhookPayload[Kase](e)
+	case "task":
+		e.Tasks, err = DecodeWebhookPayload[Task](e)
 	case "user":
 		e.Users, err = DecodeWebhookPayload[User](e)
 	}

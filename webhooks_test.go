@@ -66,10 +66,11 @@ func TestWebhookHandler_PartyCreated(t *testing.T) {
 	assert.Equal(t, []int64{11587, 11588}, payloadIDs(t, e))
 	assert.Nil(t, e.Users)
 
-	// The records decode into any model, such as Party
-	// model here.
+	// Party events arrive decoded; DecodeWebhookPayload gives the same.
 	parties, err := DecodeWebhookPayload[Party](e)
 	require.NoError(t, err)
+	assert.Equal(t, parties, e.Parties)
+	assert.Nil(t, e.Kases)
 	require.Len(t, parties, 2)
 	assert.Equal(t, "Scott Spacey", parties[0].DisplayName())
 	assert.Equal(t, "person", parties[0].Type)
@@ -87,12 +88,10 @@ func TestWebhookHandler_KaseMoved(t *testing.T) {
 	e := (*got)[0]
 	assert.Equal(t, EventKaseMoved, e.Event)
 	assert.Equal(t, []int64{5271516}, payloadIDs(t, e))
-	type kaseStage struct {
-		Stage NamedRef `json:"stage"`
-	}
-	ks, err := DecodeWebhookPayload[kaseStage](e)
-	require.NoError(t, err)
-	assert.Equal(t, NamedRef{ID: 104607, Name: "Project Brief"}, ks[0].Stage)
+	require.Len(t, e.Kases, 1)
+	require.NotNil(t, e.Kases[0].Stage)
+	assert.Equal(t, int64(104607), e.Kases[0].Stage.ID)
+	assert.Equal(t, "Project Brief", e.Kases[0].Stage.Name)
 }
 
 func TestWebhookHandler_OpportunityClosed(t *testing.T) {
@@ -105,12 +104,10 @@ func TestWebhookHandler_OpportunityClosed(t *testing.T) {
 	e := (*got)[0]
 	assert.Equal(t, EventOpportunityClosed, e.Event)
 	assert.Equal(t, []int64{83948}, payloadIDs(t, e))
-	type oppMilestone struct {
-		Milestone NamedRef `json:"milestone"`
-	}
-	om, err := DecodeWebhookPayload[oppMilestone](e)
-	require.NoError(t, err)
-	assert.Equal(t, NamedRef{ID: 12, Name: "Won"}, om[0].Milestone)
+	require.Len(t, e.Opportunities, 1)
+	require.NotNil(t, e.Opportunities[0].Milestone)
+	assert.Equal(t, int64(12), e.Opportunities[0].Milestone.ID)
+	assert.Equal(t, "Won", e.Opportunities[0].Milestone.Name)
 }
 
 func TestWebhookHandler_TaskCompleted(t *testing.T) {
@@ -124,6 +121,8 @@ func TestWebhookHandler_TaskCompleted(t *testing.T) {
 	assert.Equal(t, EventTaskCompleted, e.Event)
 	assert.Equal(t, []int64{147248893}, payloadIDs(t, e))
 	assert.Nil(t, e.Users)
+	require.Len(t, e.Tasks, 1)
+	assert.Equal(t, int64(147248893), e.Tasks[0].ID)
 }
 
 func TestWebhookHandler_UserUpdated(t *testing.T) {
