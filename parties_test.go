@@ -846,4 +846,3 @@ func seqIDs(n int) []int64 {
 	}
 	return ids
 }
-
