@@ -320,7 +320,7 @@ func TestPartySearch(t *testing.T) {
 		"nothing-there": {},
 	}
 	for q, want := range tests {
-		rs := r.get("/parties/search?q=" + strings.ReplaceAll(q, " ", "+")).want(t, 200)
+		rs := r.get("/parties/search?q="+strings.ReplaceAll(q, " ", "+")).want(t, 200)
 		if got := ids(t, rs.list(t, "parties")); jsonStr(got) != jsonStr(want) && !(len(want) == 0 && len(got) == 0) {
 			t.Errorf("q=%q: %v, want %v", q, got, want)
 		}
@@ -349,8 +349,8 @@ func TestPartyShowMultiple(t *testing.T) {
 	for _, x := range all {
 		ten = append(ten, fmt.Sprint(x))
 	}
-	r.get("/parties/" + strings.Join(ten[:10], ",")).want(t, 200)
-	if rs := r.get("/parties/" + strings.Join(ten, ",")).want(t, 400); rs.message(t) != "too many ids" {
+	r.get("/parties/"+strings.Join(ten[:10], ",")).want(t, 200)
+	if rs := r.get("/parties/"+strings.Join(ten, ",")).want(t, 400); rs.message(t) != "too many ids" {
 		t.Errorf("11 ids: %s", rs.raw)
 	}
 	srv2 := newRecT(t, capsuletest.WithTooManyIDsStatus(422))
@@ -374,7 +374,7 @@ func TestPartyListSinceAndDeleted(t *testing.T) {
 		t.Errorf("since after update: %v", got)
 	}
 	// strictly after
-	if got := r.get("/parties?since=" + t0.Add(2*time.Minute).Format(time.RFC3339)).list(t, "parties"); len(got) != 0 {
+	if got := r.get("/parties?since="+t0.Add(2*time.Minute).Format(time.RFC3339)).list(t, "parties"); len(got) != 0 {
 		t.Errorf("strictly after: %v", got)
 	}
 	r.get("/parties?since=yesterday").want(t, 400)
@@ -385,11 +385,11 @@ func TestPartyListSinceAndDeleted(t *testing.T) {
 	r.do("DELETE", fmt.Sprintf("/parties/%d", a), nil).want(t, 204)
 	r.do("DELETE", fmt.Sprintf("/parties/%d", a), nil).want(t, 404)
 	r.get(fmt.Sprintf("/parties/%d", a)).want(t, 404)
-	rs := r.get("/parties/deleted?since=" + t0.Format(time.RFC3339)).want(t, 200)
+	rs := r.get("/parties/deleted?since="+t0.Format(time.RFC3339)).want(t, 200)
 	if string(rs.raw) != fmt.Sprintf(`{"parties":[{"deletedAt":"2025-05-01T12:03:00Z","id":%d}]}`, a) {
 		t.Errorf("deleted feed %s", rs.raw)
 	}
-	if got := r.get("/parties/deleted?since=" + t0.Add(time.Hour).Format(time.RFC3339)).list(t, "parties"); len(got) != 0 {
+	if got := r.get("/parties/deleted?since="+t0.Add(time.Hour).Format(time.RFC3339)).list(t, "parties"); len(got) != 0 {
 		t.Errorf("deleted after: %v", got)
 	}
 }
