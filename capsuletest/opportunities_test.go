@@ -152,7 +152,7 @@ func TestOpportunityAdditionalParties(t *testing.T) {
 	wantErrors(t, r.do("POST", fmt.Sprintf("%s/%d", base, main), nil), "party is already related to this opportunity|opportunity|parties")
 	r.do("POST", fmt.Sprintf("%s/%d", base, 1), nil).want(t, 404)
 	r.do("POST", "/opportunities/1/parties/"+fmt.Sprint(other), nil).want(t, 404)
-	rs = r.get(base + "?perPage=1").want(t, 200)
+	rs = r.get(base+"?perPage=1").want(t, 200)
 	if got := ids(t, rs.list(t, "parties")); len(got) != 1 || got[0] != other || !strings.Contains(rs.header.Get("Link"), `rel="next"`) {
 		t.Errorf("additional parties %v %v", got, rs.header)
 	}
@@ -206,15 +206,15 @@ func TestOpportunityListsAndCascade(t *testing.T) {
 		t.Errorf("kase opportunity after delete %v", k["opportunity"])
 	}
 	since := "?since=" + t0.Format(time.RFC3339)
-	if got := r.get("/opportunities/deleted" + since).want(t, 200); string(got.raw) != fmt.Sprintf(`{"opportunities":[{"deletedAt":"2025-01-01T01:00:00Z","id":%d}]}`, o3) {
+	if got := r.get("/opportunities/deleted"+since).want(t, 200); string(got.raw) != fmt.Sprintf(`{"opportunities":[{"deletedAt":"2025-01-01T01:00:00Z","id":%d}]}`, o3) {
 		t.Errorf("opportunities deleted %s", got.raw)
 	}
-	if got := r.get("/kases/deleted" + since).want(t, 200); string(got.raw) != fmt.Sprintf(`{"kases":[{"deletedAt":"2025-01-01T01:00:00Z","id":%d}]}`, k2) {
+	if got := r.get("/kases/deleted"+since).want(t, 200); string(got.raw) != fmt.Sprintf(`{"kases":[{"deletedAt":"2025-01-01T01:00:00Z","id":%d}]}`, k2) {
 		t.Errorf("kases deleted %s", got.raw)
 	}
 	wantErrors(t, r.get("/opportunities/deleted"), "since is required|opportunity|since")
 	wantErrors(t, r.get("/kases/deleted"), "since is required|kase|since")
-	if got := r.get("/opportunities" + since).list(t, "opportunities"); len(got) != 0 {
+	if got := r.get("/opportunities"+since).list(t, "opportunities"); len(got) != 0 {
 		t.Errorf("since is strictly after: %v", got)
 	}
 	if got := ids(t, r.get("/opportunities?since="+t0.Add(-time.Second).Format(time.RFC3339)).list(t, "opportunities")); jsonStr(got) != jsonStr([]int64{o1, o2}) {
