@@ -501,3 +501,12 @@ func TestPartiesConcurrent(t *testing.T) {
 		t.Errorf("%d tag definitions, want 1", n)
 	}
 }
+
+func TestUserEmbedParty(t *testing.T) {
+	r := newRecT(t)
+	u := r.get("/users/current?embed=party").want(t, 200).obj(t, "user")
+	p := u["party"].(map[string]any)
+	if p["id"] != float64(254633901) || p["createdAt"] == nil || keysOf(p["owner"].(map[string]any)) != "deleted,id,name,pictureURL,username" {
+		t.Errorf("embedded user party %v", p)
+	}
+}
