@@ -601,3 +601,49 @@ func TestRawBodyReplay(t *testing.T) {
 	assert.ErrorIs(t, err, ErrRateLimited)
 	assert.Equal(t, []string{"stream"}, bodies)
 }
+
+// A connection that fails after the headers, in the middle of a 200 body,
+// is a transport error: an idempotent request is retried (and decodes
+// only the complete body), a create is not.
+func TestRetryOnConnectionDroppedMidBody(t *testing.T) {
+	t.Parallel()
+	c, mux := setup(t)
+	dropMidBody := func(w http.ResponseWriter) {
+		conn, buf, err := w.(http.Hijacker).Hijack()
+		require.NoError(t, err)
+		_, _ = buf.WriteString("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 4096\r\n\r\n{\"record\":{\"id\":1,\"name\":\"trunc")
+		_ = buf.Flush()
+		conn.Close()
+	}
+	var gets atomic.Int32
+	mux.HandleFunc("GET /records/1", func(w http.ResponseWriter, r *http.Request) {
+		if gets.Add(1) == 1 {
+			dropMidBody(w)
+			return
+		}
+		writeJSON(t, w, 200, `{"record":{"id":1}}`)
+	})
+	var posts atomic.Int32
+	mux.HandleFunc("POST /records", func(w http.ResponseWriter, r *http.Request) {
+		posts.Add(1)
+		dropMidBody(w)
+	})
+	rec, _, err := recordsEP(c).get(t.Context(), 1, nil)
+	require.NoError(t, err)
+	assert.EqualValues(t, 2, gets.Load())
+	assert.Equal(t, &record{ID: 1}, rec, "nothing of the cut-off body is kept")
+
+	_, _, err = recordsEP(c).create(t.Context(), &recordInput{Name: Set("x")}, nil)
+	require.ErrorIs(t, err, io.ErrUnexpectedEOF)
+	assert.EqualValues(t, 1, posts.Load(), "a create that may have reached the server is not repeated")
+
+	// A body that is complete but not JSON is not retried.
+	var bad atomic.Int32
+	mux.HandleFunc("GET /records/2", func(w http.ResponseWriter, r *http.Request) {
+		bad.Add(1)
+		writeJSON(t, w, 200, `{"record":{"id":`)
+	})
+	_, _, err = recordsEP(c).get(t.Context(), 2, nil)
+	require.Error(t, err)
+	assert.EqualValues(t, 1, bad.Load())
+}

@@ -200,7 +200,26 @@ func (c *Client) call(ctx context.Context, r *request, out any) (*Response, erro
 			slog.Int("attempt", attempt), slog.Duration("duration", time.Since(start)))
 
 		if resp.StatusCode < 400 {
+			// A body copied to a writer cannot be taken back, so only
+			// decoded bodies are read again after a failed read.
+			var br *bodyReader
+			if _, isWriter := out.(io.Writer); !isWriter && out != nil {
+				br = &bodyReader{ReadCloser: resp.Body}
+				resp.Body = br
+			}
 			err := decodeResponse(resp, r.outKey, out)
+			if err != nil && br != nil && br.err != nil && ctx.Err() == nil {
+				// The connection failed in the middle of the body: a
+				// transport error, retried like one.
+				a := Attempt{Number: attempt, Method: r.method, Idempotent: idempotent, Sent: true, Err: br.err, Now: c.now()}
+				if wait, ok := c.retry.Retry(a); ok && replayable {
+					if err := c.backoff(ctx, r.method, target, attempt, wait, 0); err != nil {
+						return nil, err
+					}
+					resetValue(out)
+					continue
+				}
+			}
 			if err != nil {
 				err = fmt.Errorf("capsule: %s %s: decoding response: %w", r.method, target, err)
 			}
@@ -230,6 +249,29 @@ func (c *Client) backoff(ctx context.Context, method, target string, attempt int
 		slog.String("method", method), slog.String("url", target), slog.Int("attempt", attempt),
 		slog.Int("status", status), slog.Duration("wait", wait))
 	return sleep(ctx, wait)
+}
+
+// bodyReader remembers the first error other than io.EOF met while reading
+// a response body, which tells a connection that failed mid-body from a
+// body that is not valid JSON.
+type bodyReader struct {
+	io.ReadCloser
+	err error
+}
+
+func (b *bodyReader) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil && err != io.EOF && b.err == nil {
+		b.err = err
+	}
+	return n, err
+}
+
+// resetValue zeroes what out points to, before it is decoded again.
+func resetValue(out any) {
+	if v := reflect.ValueOf(out); v.Kind() == reflect.Pointer && !v.IsNil() {
+		v.Elem().SetZero()
+	}
 }
 
 func drainAndClose(body io.ReadCloser) {
