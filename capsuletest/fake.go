@@ -267,6 +267,10 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
+	if kind != faultNone {
+		// a fault answers without reading the body; read it for the log
+		_, _ = io.Copy(io.Discard, io.LimitReader(cb, 64<<10))
+	}
 	switch kind {
 	case faultFail:
 		b := map[string]any{"message": http.StatusText(failStatus)}

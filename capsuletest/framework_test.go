@@ -280,6 +280,13 @@ func TestFailNext(t *testing.T) {
 	if r := get(t, srv, "/site").want(t, 429); r.body["error"] != "rate limit reached" {
 		t.Errorf("429 body %s", r.raw)
 	}
+	// The log keeps the body of a failed request, as a client sent it.
+	srv.ResetRequests()
+	srv.FailNext(1, 503)
+	req(t, srv, "PUT", "/categories/1", srv.Token, `{"category":{"name":"Sent"}}`).want(t, 503)
+	if logs := srv.Requests(); len(logs) != 1 || string(logs[0].Body) != `{"category":{"name":"Sent"}}` || logs[0].Status != 503 {
+		t.Errorf("log of a failed request: %+v", logs)
+	}
 }
 
 func TestLatency(t *testing.T) {
