@@ -197,21 +197,28 @@ func (f *fake) resetRequests() {
 
 // serving ----------------------------------------------------------------------
 
+// statusWriter records the status and calls onStatus with it before the
+// header goes out, so the request is in the log before the client can see
+// the response.
 type statusWriter struct {
 	http.ResponseWriter
-	status int
+	status   int
+	onStatus func(status int)
 }
 
 func (w *statusWriter) WriteHeader(code int) {
 	if w.status == 0 {
 		w.status = code
+		if w.onStatus != nil {
+			w.onStatus(code)
+		}
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
 
 func (w *statusWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
-		w.status = http.StatusOK
+		w.WriteHeader(http.StatusOK)
 	}
 	return w.ResponseWriter.Write(b)
 }
@@ -241,7 +248,20 @@ const (
 func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	cb := &captureBody{ReadCloser: r.Body}
 	r.Body = cb
-	sw := &statusWriter{ResponseWriter: w}
+	logged := false
+	logRequest := func(status int) {
+		if logged {
+			return
+		}
+		logged = true
+		f.mu.Lock()
+		f.log = append(f.log, LoggedRequest{
+			Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
+			Header: r.Header.Clone(), Body: bytes.Clone(cb.buf.Bytes()), Status: status,
+		})
+		f.mu.Unlock()
+	}
+	sw := &statusWriter{ResponseWriter: w, onStatus: logRequest}
 
 	f.mu.Lock()
 	latency := f.latency
@@ -279,6 +299,7 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		jsonReply(failStatus, b).write(sw)
 	case faultDrop:
+		logRequest(0)
 		f.drop(w)
 	default:
 		if r.URL.Path == APIPrefix || strings.HasPrefix(r.URL.Path, APIPrefix+"/") {
@@ -288,12 +309,7 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
-	f.mu.Lock()
-	f.log = append(f.log, LoggedRequest{
-		Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
-		Header: r.Header.Clone(), Body: bytes.Clone(cb.buf.Bytes()), Status: sw.status,
-	})
-	f.mu.Unlock()
+	logRequest(sw.status) // a handler that wrote nothing
 }
 
 // drop sends a 200 header and part of a body, then closes the connection.

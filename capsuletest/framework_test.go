@@ -289,6 +289,34 @@ func TestFailNext(t *testing.T) {
 	}
 }
 
+// A request is in the log by the time its client has the response.
+func TestRequestLoggedBeforeResponse(t *testing.T) {
+	srv := newServer(t)
+	srv.ResetRequests()
+	for i := 1; i <= 200; i++ {
+		get(t, srv, "/site").want(t, 200)
+		if n := len(srv.Requests()); n != i {
+			t.Fatalf("after %d responses the log holds %d requests", i, n)
+		}
+	}
+	srv.DropNextConnection(1)
+	r, err := http.NewRequest("GET", srv.BaseURL+"/site", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Header.Set("Authorization", "Bearer "+srv.Token)
+	if res, err := srv.Client().Do(r); err == nil {
+		_, err = io.ReadAll(res.Body)
+		res.Body.Close()
+		if err == nil {
+			t.Fatal("dropped connection read in full")
+		}
+	}
+	if logs := srv.Requests(); len(logs) != 201 || logs[200].Status != 0 {
+		t.Fatalf("dropped request not logged with status 0: %d entries", len(logs))
+	}
+}
+
 func TestLatency(t *testing.T) {
 	srv := newServer(t)
 	srv.SetLatency(60 * time.Millisecond)
