@@ -1262,3 +1262,301 @@ func TestIntegration_Concurrent(t *testing.T) {
 	assert.Equal(t, 1, n, "one tag definition made by 50 concurrent attachments")
 	assert.Positive(t, c.Rate().Limit)
 }
+
+// Deletes that Capsule runs as jobs -------------------------------------------------
+
+func TestIntegration_AsyncDeletes(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	_, c := startFake(t, 5, []capsuletest.Option{capsuletest.WithAsyncDeletes(true)})
+
+	wait := func(resp *capsule.Response, action string) {
+		t.Helper()
+		assert.Equal(t, http.StatusAccepted, resp.StatusCode)
+		id := resp.JobID()
+		require.NotEmpty(t, id, "Location %q", resp.Location)
+		job, _, err := c.Jobs.Wait(ctx, id, time.Millisecond)
+		require.NoError(t, err)
+		assert.Equal(t, id, job.ID)
+		assert.Equal(t, capsule.JobCompleted, job.Status)
+		assert.True(t, job.Done())
+		assert.Equal(t, 100, job.Progress)
+		assert.Equal(t, action, job.Action)
+	}
+
+	org := newOrganisation(t, c, "Async Ltd")
+	resp, err := c.Parties.Delete(ctx, org.ID)
+	require.NoError(t, err)
+	wait(resp, "Deleting Party")
+	_, _, err = c.Parties.ReadSingle(ctx, org.ID, nil)
+	require.ErrorIs(t, err, capsule.ErrNotFound)
+
+	tag, _, err := c.Tags.Create(ctx, capsule.EntityKases, &capsule.TagInput{Name: capsule.Set("Async tag")})
+	require.NoError(t, err)
+	resp, err = c.Tags.Delete(ctx, capsule.EntityKases, tag.ID)
+	require.NoError(t, err)
+	wait(resp, "Deleting Tag")
+
+	def, _, err := c.CustomFields.Create(ctx, capsule.EntityOpportunities, &capsule.FieldDefinitionInput{
+		Name: capsule.Set("Async field"), Type: capsule.Set(capsule.FieldTypeText),
+	})
+	require.NoError(t, err)
+	resp, err = c.CustomFields.Delete(ctx, capsule.EntityOpportunities, def.ID)
+	require.NoError(t, err)
+	wait(resp, "Deleting Field Definition")
+
+	// Opportunities and kases are deleted at once even then.
+	open, _ := salesMilestones(t, c)
+	p := newOrganisation(t, c, "Async Two Ltd")
+	o, _, err := c.Opportunities.Create(ctx, &capsule.OpportunityInput{Name: capsule.Set("Now"), Party: capsule.RefTo(p.ID), Milestone: capsule.RefTo(open.ID)})
+	require.NoError(t, err)
+	resp, err = c.Opportunities.Delete(ctx, o.ID)
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusNoContent, resp.StatusCode)
+	assert.Empty(t, resp.JobID())
+
+	_, _, err = c.Jobs.ReadSingle(ctx, "00000000-0000-0000-0000-000000000000")
+	require.ErrorIs(t, err, capsule.ErrNotFound)
+}
+
+// Tag and field definitions ----------------------------------------------------------
+
+var allEntities = []capsule.Entity{capsule.EntityParties, capsule.EntityOpportunities, capsule.EntityKases}
+
+func TestIntegration_TagDefinitions(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	_, c := startFake(t, 10, nil)
+	p := newOrganisation(t, c, "Tagged Ltd")
+	open, _ := salesMilestones(t, c)
+	o, _, err := c.Opportunities.Create(ctx, &capsule.OpportunityInput{Name: capsule.Set("Tagged deal"), Party: capsule.RefTo(p.ID), Milestone: capsule.RefTo(open.ID)})
+	require.NoError(t, err)
+	k, _, err := c.Kases.Create(ctx, &capsule.KaseInput{Name: capsule.Set("Tagged project"), Party: capsule.RefTo(p.ID)})
+	require.NoError(t, err)
+
+	// attach tags by name to the record of entity and return its tags.
+	attach := func(entity capsule.Entity, changes ...capsule.TagChange) ([]capsule.Tag, error) {
+		embed := &capsule.ReadOptions{Embed: []string{capsule.EmbedTags}}
+		switch entity {
+		case capsule.EntityParties:
+			if _, _, err := c.Parties.Update(ctx, p.ID, &capsule.PartyInput{Tags: changes}); err != nil {
+				return nil, err
+			}
+			got, _, err := c.Parties.ReadSingle(ctx, p.ID, embed)
+			return got.Tags, err
+		case capsule.EntityOpportunities:
+			if _, _, err := c.Opportunities.Update(ctx, o.ID, &capsule.OpportunityInput{Tags: changes}); err != nil {
+				return nil, err
+			}
+			got, _, err := c.Opportunities.ReadSingle(ctx, o.ID, embed)
+			return got.Tags, err
+		default:
+			if _, _, err := c.Kases.Update(ctx, k.ID, &capsule.KaseInput{Tags: changes}); err != nil {
+				return nil, err
+			}
+			got, _, err := c.Kases.ReadSingle(ctx, k.ID, embed)
+			return got.Tags, err
+		}
+	}
+
+	for _, entity := range allEntities {
+		tag, resp, err := c.Tags.Create(ctx, entity, &capsule.TagInput{Name: capsule.Set("Spring campaign"), Description: capsule.Set("2025")})
+		require.NoError(t, err, entity)
+		assert.Equal(t, http.StatusCreated, resp.StatusCode)
+		assert.Equal(t, srv(c, resp)+"/"+string(entity)+"/tags/"+strconv.FormatInt(tag.ID, 10), resp.Location)
+		assert.Equal(t, "2025", *tag.Description)
+		assert.False(t, tag.DataTag)
+		assert.Empty(t, tag.Definitions)
+
+		tag, _, err = c.Tags.Update(ctx, entity, tag.ID, &capsule.TagInput{Name: capsule.Set("Spring campaign 2025"), Description: capsule.Null[string]()})
+		require.NoError(t, err)
+		assert.Equal(t, "Spring campaign 2025", tag.Name)
+		assert.Nil(t, tag.Description)
+		one, _, err := c.Tags.ReadSingle(ctx, entity, tag.ID)
+		require.NoError(t, err)
+		assert.Equal(t, tag, one)
+		all, err := capsule.Collect(c.Tags.ReadIter(ctx, entity, &capsule.ListOptions{PerPage: 2}))
+		require.NoError(t, err)
+		assert.Contains(t, all, tag)
+
+		// A record attaches it by name, in any case: the same definition.
+		tags, err := attach(entity, capsule.AddTag("SPRING CAMPAIGN 2025"))
+		require.NoError(t, err)
+		assert.Equal(t, []capsule.Tag{{ID: tag.ID, Name: "Spring campaign 2025"}}, tags)
+		_, _, err = c.Tags.Create(ctx, entity, &capsule.TagInput{Name: capsule.Set("spring campaign 2025")})
+		require.ErrorIs(t, err, capsule.ErrValidation, "tag names are unique")
+
+		// Deleting the definition detaches it everywhere.
+		resp, err = c.Tags.Delete(ctx, entity, tag.ID)
+		require.NoError(t, err)
+		assert.Equal(t, http.StatusNoContent, resp.StatusCode)
+		tags, err = attach(entity)
+		require.NoError(t, err)
+		assert.Empty(t, tags)
+		_, _, err = c.Tags.ReadSingle(ctx, entity, tag.ID)
+		require.ErrorIs(t, err, capsule.ErrNotFound)
+		_, err = attach(entity, capsule.RemoveTag(tag.ID))
+		require.ErrorIs(t, err, capsule.ErrValidation)
+
+		// A data tag lists the field definitions that belong to it.
+		data, _, err := c.Tags.Create(ctx, entity, &capsule.TagInput{Name: capsule.Set("Shipping details"), DataTag: capsule.Set(true)})
+		require.NoError(t, err)
+		assert.True(t, data.DataTag)
+		def, _, err := c.CustomFields.Create(ctx, entity, &capsule.FieldDefinitionInput{
+			Name: capsule.Set("Courier"), Type: capsule.Set(capsule.FieldTypeText), Tag: capsule.TagByName("shipping details"),
+		})
+		require.NoError(t, err)
+		require.NotNil(t, def.Tag)
+		assert.Equal(t, data.ID, def.Tag.ID)
+		assert.True(t, def.Tag.DataTag)
+		data, _, err = c.Tags.ReadSingle(ctx, entity, data.ID)
+		require.NoError(t, err)
+		require.Len(t, data.Definitions, 1)
+		assert.Equal(t, def.ID, data.Definitions[0].ID)
+		_, _, err = c.Tags.Update(ctx, entity, data.ID, &capsule.TagInput{DataTag: capsule.Set(false)})
+		require.ErrorIs(t, err, capsule.ErrValidation, "a data tag with fields stays one")
+	}
+
+	// Bad arguments never leave the client.
+	_, _, err = c.Tags.Create(ctx, "tasks", &capsule.TagInput{Name: capsule.Set("x")})
+	require.ErrorIs(t, err, capsule.ErrInvalidArgument)
+	_, _, err = c.Tags.Create(ctx, capsule.EntityParties, &capsule.TagInput{})
+	require.ErrorIs(t, err, capsule.ErrInvalidArgument)
+}
+
+// srv returns the API root a response came from (its request URL up to /api/v2).
+func srv(_ *capsule.Client, resp *capsule.Response) string {
+	u := resp.Request.URL
+	return u.Scheme + "://" + u.Host + capsuletest.APIPrefix
+}
+
+func TestIntegration_FieldDefinitions(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	_, c := startFake(t, 10, nil)
+	p := newOrganisation(t, c, "Fielded Ltd")
+
+	for _, entity := range allEntities {
+		before, err := c.CustomFields.ReadAll(ctx, entity)
+		require.NoError(t, err)
+		created := map[capsule.FieldType]*capsule.FieldDefinition{}
+		for _, typ := range allFieldTypes {
+			in := &capsule.FieldDefinitionInput{
+				Name: capsule.Set("New " + string(typ)), Type: capsule.Set(typ),
+				Description: capsule.Set("a " + string(typ) + " field"), Important: capsule.Set(typ == capsule.FieldTypeText),
+			}
+			if typ == capsule.FieldTypeList {
+				in.Options = capsule.Set([]string{"S", "M", "L"})
+			}
+			if entity == capsule.EntityParties && typ == capsule.FieldTypeNumber {
+				in.CaptureRule = capsule.Set(capsule.FieldCaptureOrganisation)
+			}
+			def, resp, err := c.CustomFields.Create(ctx, entity, in)
+			require.NoError(t, err, "%s %s", entity, typ)
+			assert.Equal(t, http.StatusCreated, resp.StatusCode)
+			assert.Equal(t, typ, def.Type)
+			assert.Equal(t, "a "+string(typ)+" field", *def.Description)
+			assert.Equal(t, typ == capsule.FieldTypeText, def.Important)
+			assert.Nil(t, def.Tag)
+			if typ == capsule.FieldTypeList {
+				assert.Equal(t, []string{"S", "M", "L"}, def.Options)
+			} else {
+				assert.Empty(t, def.Options)
+			}
+			created[typ] = def
+		}
+		if rule := created[capsule.FieldTypeNumber].CaptureRule; entity == capsule.EntityParties {
+			require.NotNil(t, rule)
+			assert.Equal(t, capsule.FieldCaptureOrganisation, *rule)
+		} else {
+			assert.Nil(t, rule, "only party fields have a capture rule")
+		}
+		all, err := c.CustomFields.ReadAll(ctx, entity)
+		require.NoError(t, err)
+		assert.Len(t, all, len(before)+len(allFieldTypes))
+
+		// Update: rename, change the options, clear the description.
+		list := created[capsule.FieldTypeList]
+		upd, _, err := c.CustomFields.Update(ctx, entity, list.ID, &capsule.FieldDefinitionInput{
+			Name: capsule.Set("Size"), Options: capsule.Set([]string{"S", "M", "L", "XL"}), Description: capsule.Null[string](),
+		})
+		require.NoError(t, err)
+		assert.Equal(t, "Size", upd.Name)
+		assert.Equal(t, []string{"S", "M", "L", "XL"}, upd.Options)
+		assert.Nil(t, upd.Description)
+		assert.Equal(t, capsule.FieldTypeList, upd.Type)
+		one, _, err := c.CustomFields.ReadSingle(ctx, entity, list.ID)
+		require.NoError(t, err)
+		assert.Equal(t, upd, one)
+
+		// The new option can be written; the SDK refuses a value not in the
+		// options before sending, with the definitions read from Capsule.
+		all, err = c.CustomFields.ReadAll(ctx, entity)
+		require.NoError(t, err)
+		_, err = all.Set("Size", "XXL")
+		require.ErrorIs(t, err, capsule.ErrInvalidArgument)
+		xl, err := all.Set("size", "XL")
+		require.NoError(t, err)
+		text, err := all.Set("New text", "kept")
+		require.NoError(t, err)
+		var rec capsule.Fields
+		switch entity {
+		case capsule.EntityParties:
+			_, _, err = c.Parties.Update(ctx, p.ID, &capsule.PartyInput{Fields: []capsule.FieldChange{xl, text}})
+			require.NoError(t, err)
+			got, _, err := c.Parties.ReadSingle(ctx, p.ID, &capsule.ReadOptions{Embed: []string{capsule.EmbedFields}})
+			require.NoError(t, err)
+			rec = got.Fields
+		case capsule.EntityOpportunities:
+			open, _ := salesMilestones(t, c)
+			o, _, err := c.Opportunities.Create(ctx, &capsule.OpportunityInput{
+				Name: capsule.Set("Fielded deal"), Party: capsule.RefTo(p.ID), Milestone: capsule.RefTo(open.ID),
+				Fields: []capsule.FieldChange{xl, text},
+			})
+			require.NoError(t, err)
+			got, _, err := c.Opportunities.ReadSingle(ctx, o.ID, &capsule.ReadOptions{Embed: []string{capsule.EmbedFields}})
+			require.NoError(t, err)
+			rec = got.Fields
+		default:
+			k, _, err := c.Kases.Create(ctx, &capsule.KaseInput{
+				Name: capsule.Set("Fielded project"), Party: capsule.RefTo(p.ID), Fields: []capsule.FieldChange{xl, text},
+			})
+			require.NoError(t, err)
+			got, _, err := c.Kases.ReadSingle(ctx, k.ID, &capsule.ReadOptions{Embed: []string{capsule.EmbedFields}})
+			require.NoError(t, err)
+			rec = got.Fields
+		}
+		size, ok, err := rec.List("Size")
+		require.NoError(t, err)
+		require.True(t, ok)
+		assert.Equal(t, "XL", size)
+
+		// Deleting a definition removes its values everywhere.
+		resp, err := c.CustomFields.Delete(ctx, entity, list.ID)
+		require.NoError(t, err)
+		assert.Equal(t, http.StatusNoContent, resp.StatusCode)
+		_, _, err = c.CustomFields.ReadSingle(ctx, entity, list.ID)
+		require.ErrorIs(t, err, capsule.ErrNotFound)
+		if entity == capsule.EntityParties {
+			got, _, err := c.Parties.ReadSingle(ctx, p.ID, &capsule.ReadOptions{Embed: []string{capsule.EmbedFields}})
+			require.NoError(t, err)
+			_, ok, err = got.Fields.List("Size")
+			require.NoError(t, err)
+			assert.False(t, ok)
+			_, ok, err = got.Fields.Text("New text")
+			require.NoError(t, err)
+			assert.True(t, ok)
+		}
+
+		// 422: a duplicate name.
+		_, _, err = c.CustomFields.Create(ctx, entity, &capsule.FieldDefinitionInput{Name: capsule.Set("new TEXT"), Type: capsule.Set(capsule.FieldTypeText)})
+		require.ErrorIs(t, err, capsule.ErrValidation)
+		assert.Equal(t, "name", apiError(t, err).Errors[0].Field)
+	}
+
+	// Refused before sending: a list without options, an unknown type.
+	_, _, err := c.CustomFields.Create(ctx, capsule.EntityKases, &capsule.FieldDefinitionInput{Name: capsule.Set("L"), Type: capsule.Set(capsule.FieldTypeList)})
+	require.ErrorIs(t, err, capsule.ErrInvalidArgument)
+	_, _, err = c.CustomFields.Create(ctx, capsule.EntityKases, &capsule.FieldDefinitionInput{Name: capsule.Set("X"), Type: capsule.Set(capsule.FieldType("large text"))})
+	require.ErrorIs(t, err, capsule.ErrInvalidArgument)
+}
