@@ -736,7 +736,12 @@ func TestIntegration_OpportunityLifecycle(t *testing.T) {
 		And(capsule.CustomField(fs.byType[capsule.FieldTypeBoolean].ID), capsule.OpIs, true).
 		And("expectedCloseOn", capsule.OpIsAfter, capsule.NewDate(2025, 9, 29))))
 	assert.Equal(t, []int64{o.ID}, filterIDs(capsule.Where("milestone", capsule.OpIs, open.Name).And("currency", capsule.OpIs, "EUR").And("addedOn", capsule.OpIs, capsule.DateOf(integrationNow))))
+	// expectedValue is a string field (reference §5).
+	assert.Equal(t, []int64{o.ID}, filterIDs(capsule.Where("expectedValue", capsule.OpStartsWith, "1500.").And("name", capsule.OpIs, "Quokka deal")))
+	assert.Equal(t, []int64{o.ID}, filterIDs(capsule.Where("expectedValue", capsule.OpIs, "1500.5")))
 	before := len(srv.Requests())
+	_, _, err = c.Opportunities.Filter(ctx, capsule.Where("expectedValue", capsule.OpIsGreaterThan, 1000), nil)
+	require.ErrorIs(t, err, capsule.ErrInvalidArgument)
 	_, _, err = c.Opportunities.Filter(ctx, capsule.Where("value", capsule.OpIs, 1500), nil)
 	require.ErrorIs(t, err, capsule.ErrInvalidArgument)
 	_, _, err = c.Opportunities.Filter(ctx, capsule.Where("probability", capsule.OpContains, "5"), nil)

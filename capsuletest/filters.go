@@ -491,10 +491,12 @@ var opportunityFilterFields = opportunityEntity.commonFilterFields(map[string]fi
 		v, _ := r["value"].(map[string]any)
 		return strVals(str(v["currency"]))
 	}},
-	"expectedValue": {fNumber, func(c *call, r record) []any {
+	// expectedValue is a string field in Capsule's filter reference: the
+	// amount as text, tested with the string operators.
+	"expectedValue": {fString, func(c *call, r record) []any {
 		v, _ := r["value"].(map[string]any)
 		if n, isNum := numberOf(v["amount"]); isNum {
-			return []any{n}
+			return strVals(strconv.FormatFloat(n, 'f', -1, 64))
 		}
 		return nil
 	}},

@@ -163,7 +163,8 @@ func TestOpportunityAndKaseFilters(t *testing.T) {
 		{c("pipeline", "is", "Partnerships"), nil},
 		{c("probability", "is greater than", 40), []int64{open, won}},
 		{c("currency", "is", "usd"), []int64{open}},
-		{c("expectedValue", "is greater than", 100), []int64{open}},
+		{c("expectedValue", "starts with", "10"), []int64{open}}, // a string field (reference §5)
+		{c("expectedValue", "is", "50"), []int64{won}},
 		{c("isOwnedByMe", "is", false), []int64{won}},
 		{c("owner", "is", other), []int64{won}},
 		{c("tag", "is", "HOT"), []int64{open}},
@@ -185,6 +186,7 @@ func TestOpportunityAndKaseFilters(t *testing.T) {
 		t.Errorf("isStale: %v", got)
 	}
 	wantErrors(t, r.do("POST", "/opportunities/filters/results", `{"filter":{"conditions":[{"field":"board","operator":"is","value":1}]}}`), "invalid field name|filter|conditions")
+	wantErrors(t, r.do("POST", "/opportunities/filters/results", `{"filter":{"conditions":[{"field":"expectedValue","operator":"is greater than","value":1}]}}`), "invalid operator|filter|conditions")
 
 	planning := r.firstID("/stages", "stages", func(s map[string]any) bool { return s["name"] == "Planning" })
 	board := r.firstID("/boards", "boards", nil)
