@@ -19,9 +19,10 @@ const (
 	fBool                // is / is not
 	fDate                // date operators; day counts relative to the server clock
 	fRef                 // is / is not, by id (number) or name (string)
+	fNamed               // fRef, plus the string operators on the name (milestone, lostReason: string fields in the reference)
 )
 
-// idName is a value of an fRef field.
+// idName is a value of an fRef or fNamed field.
 type idName struct {
 	id   int64
 	name string
@@ -35,11 +36,11 @@ type filterField struct {
 }
 
 var operatorTypes = map[string][]ftype{
-	"is":              {fString, fNumber, fBool, fDate, fRef},
-	"is not":          {fString, fNumber, fBool, fDate, fRef},
-	"starts with":     {fString},
-	"ends with":       {fString},
-	"contains":        {fString},
+	"is":              {fString, fNumber, fBool, fDate, fRef, fNamed},
+	"is not":          {fString, fNumber, fBool, fDate, fRef, fNamed},
+	"starts with":     {fString, fNamed},
+	"ends with":       {fString, fNamed},
+	"contains":        {fString, fNamed},
 	"is greater than": {fNumber},
 	"is less than":    {fNumber},
 	"is after":        {fDate},
@@ -185,7 +186,12 @@ func parseCondValue(ff filterField, op string, v any) (condition, bool) {
 		}
 		cd.date = d
 		return cd, true
-	case fRef:
+	case fRef, fNamed:
+		if op != "is" && op != "is not" {
+			s, isStr := v.(string)
+			cd.str = strings.ToLower(s)
+			return cd, isStr
+		}
 		if n, isNum := v.(json.Number); isNum {
 			id, err := n.Int64()
 			cd.refID, cd.isID = id, true
@@ -271,10 +277,13 @@ func (cd condition) matchOne(v any, op string, today time.Time) bool {
 		case "is within next":
 			return !d.Before(today) && !d.After(today.Add(time.Duration(cd.days)*day))
 		}
-	case fRef:
+	case fRef, fNamed:
 		in, isRef := v.(idName)
 		if !isRef {
 			return false
+		}
+		if op != "is" {
+			return (condition{field: filterField{typ: fString}, str: cd.str}).matchOne(in.name, op, today)
 		}
 		if cd.isID && in.id == cd.refID {
 			return true
@@ -336,6 +345,12 @@ func refOfColl(key, coll, nameKey string) filterField {
 		x, _ := c.f.coll(coll).get(id)
 		return []any{idName{id, str(x[nameKey])}}
 	}}
+}
+
+// named lets the string operators test the name of a reference field.
+func named(ff filterField) filterField {
+	ff.typ = fNamed
+	return ff
 }
 
 func tagField(e *entity) filterField {
@@ -483,8 +498,8 @@ func isOwnedByMe(c *call, r record) bool { return refOf(r, "owner") == c.user }
 
 var opportunityFilterFields = opportunityEntity.commonFilterFields(map[string]filterField{
 	"status":    {fString, func(c *call, r record) []any { return []any{opportunityStatus(c.f, r)} }},
-	"milestone": refOfColl("milestone", "milestones", "name"),
-	"lostReason": {fRef, func(c *call, r record) []any {
+	"milestone": named(refOfColl("milestone", "milestones", "name")),
+	"lostReason": {fNamed, func(c *call, r record) []any {
 		return refOfColl("lostReason", "lostReasons", "name").get(c, r)
 	}},
 	"currency": {fString, func(c *call, r record) []any {

@@ -159,6 +159,9 @@ func TestOpportunityAndKaseFilters(t *testing.T) {
 		{c("status", "is not", "open"), []int64{won, lost}},
 		{c("isOpen", "is", true), []int64{open}},
 		{c("milestone", "is", "proposal"), []int64{open}},
+		{c("milestone", "starts with", "PROP"), []int64{open}}, // a string field (reference §5)
+		{c("milestone", "contains", "o"), []int64{open, won, lost}},
+		{c("lostReason", "ends with", "x"), nil},
 		{c("pipeline", "is", pipeline), []int64{open, won, lost}},
 		{c("pipeline", "is", "Partnerships"), nil},
 		{c("probability", "is greater than", 40), []int64{open, won}},
@@ -187,6 +190,8 @@ func TestOpportunityAndKaseFilters(t *testing.T) {
 	}
 	wantErrors(t, r.do("POST", "/opportunities/filters/results", `{"filter":{"conditions":[{"field":"board","operator":"is","value":1}]}}`), "invalid field name|filter|conditions")
 	wantErrors(t, r.do("POST", "/opportunities/filters/results", `{"filter":{"conditions":[{"field":"expectedValue","operator":"is greater than","value":1}]}}`), "invalid operator|filter|conditions")
+	wantErrors(t, r.do("POST", "/opportunities/filters/results", `{"filter":{"conditions":[{"field":"milestone","operator":"contains","value":1}]}}`), "invalid value|filter|conditions")
+	wantErrors(t, r.do("POST", "/opportunities/filters/results", `{"filter":{"conditions":[{"field":"pipeline","operator":"contains","value":"Sales"}]}}`), "invalid operator|filter|conditions")
 
 	planning := r.firstID("/stages", "stages", func(s map[string]any) bool { return s["name"] == "Planning" })
 	board := r.firstID("/boards", "boards", nil)
