@@ -1615,3 +1615,89 @@ func TestIntegration_FilterFieldsAgree(t *testing.T) {
 	}
 	assert.Greater(t, tried, 200)
 }
+
+func TestIntegration_PartyDetails(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	_, c := startFake(t, 10, nil)
+	defs, err := c.CustomFields.ReadAll(ctx, capsule.EntityParties)
+	require.NoError(t, err)
+	var dataField, important *capsule.FieldDefinition
+	for _, d := range defs {
+		if d.Tag != nil && d.Tag.DataTag && dataField == nil {
+			dataField = d
+		}
+		if d.Important && d.CaptureRule == nil && important == nil {
+			important = d
+		}
+	}
+	require.NotNil(t, dataField, "the seed has a data-tag field")
+	require.NotNil(t, important, "the seed has an important field")
+
+	org := newOrganisation(t, c, "Details Ltd")
+	p, _, err := c.Parties.Create(ctx, &capsule.PartyInput{
+		Type: capsule.Set(capsule.PartyPerson), FirstName: capsule.Set("Grace"), LastName: capsule.Set("Hopper"),
+		Title:        capsule.Set("Dr"),
+		Organisation: capsule.OrganisationByID(org.ID),
+		PhoneNumbers: []capsule.PhoneNumberChange{capsule.AddPhoneNumber("+1 (555) 010-9999", capsule.PhoneDirect)},
+	})
+	require.NoError(t, err)
+	assert.Equal(t, "Dr", *p.Title)
+	assert.Equal(t, org.ID, p.Organisation.ID)
+
+	// An important field without a value shows in missingImportantFields.
+	got, _, err := c.Parties.ReadSingle(ctx, p.ID, &capsule.ReadOptions{Embed: []string{capsule.EmbedMissingImportantFields}})
+	require.NoError(t, err)
+	assert.True(t, got.MissingImportantFields)
+	imp, err := important.Value(important.Options[0])
+	require.NoError(t, err)
+	// A data tag's field carries the tag id, without attaching the tag.
+	val := dataField.Options[0]
+	data, err := dataField.Value(val)
+	require.NoError(t, err)
+	_, _, err = c.Parties.Update(ctx, p.ID, &capsule.PartyInput{Fields: []capsule.FieldChange{imp, data}})
+	require.NoError(t, err)
+	got, _, err = c.Parties.ReadSingle(ctx, p.ID, &capsule.ReadOptions{Embed: []string{capsule.EmbedMissingImportantFields, capsule.EmbedFields, capsule.EmbedTags}})
+	require.NoError(t, err)
+	assert.False(t, got.MissingImportantFields)
+	v, ok, err := got.Fields.Get(dataField.Name)
+	require.NoError(t, err)
+	require.True(t, ok)
+	assert.Equal(t, val, v.Value)
+	require.NotNil(t, v.TagID)
+	assert.Equal(t, dataField.Tag.ID, *v.TagID)
+	assert.Empty(t, got.Tags, "setting a data tag's field does not attach the tag")
+
+	// Search finds a phone number written differently.
+	found, _, err := c.Parties.Search(ctx, "5550109999", nil)
+	require.NoError(t, err)
+	assert.Equal(t, []int64{p.ID}, partyIDs(found))
+
+	// Organisation: a person's id is refused (404); Null unlinks.
+	other, _, err := c.Parties.Create(ctx, &capsule.PartyInput{Type: capsule.Set(capsule.PartyPerson), LastName: capsule.Set("Other")})
+	require.NoError(t, err)
+	_, _, err = c.Parties.Update(ctx, p.ID, &capsule.PartyInput{Organisation: capsule.OrganisationByID(other.ID)})
+	require.ErrorIs(t, err, capsule.ErrNotFound)
+	assert.Equal(t, "organisation not found", apiError(t, err).Message)
+	upd, _, err := c.Parties.Update(ctx, p.ID, &capsule.PartyInput{Organisation: capsule.Null[capsule.OrganisationRef](), Title: capsule.Null[string]()})
+	require.NoError(t, err)
+	assert.Nil(t, upd.Organisation)
+	assert.Nil(t, upd.Title)
+	people, _, err := c.Parties.People(ctx, org.ID, nil)
+	require.NoError(t, err)
+	assert.Empty(t, people)
+
+	// A title the account does not have is refused.
+	_, _, err = c.Parties.Update(ctx, p.ID, &capsule.PartyInput{Title: capsule.Set("Archduke")})
+	require.ErrorIs(t, err, capsule.ErrValidation)
+	assert.Equal(t, "title", apiError(t, err).Errors[0].Field)
+
+	// Deleting an organisation unlinks its people.
+	_, _, err = c.Parties.Update(ctx, p.ID, &capsule.PartyInput{Organisation: capsule.OrganisationByID(org.ID)})
+	require.NoError(t, err)
+	_, err = c.Parties.Delete(ctx, org.ID)
+	require.NoError(t, err)
+	got, _, err = c.Parties.ReadSingle(ctx, p.ID, nil)
+	require.NoError(t, err)
+	assert.Nil(t, got.Organisation)
+}
