@@ -3,6 +3,7 @@ package capsule
 import (
 	"context"
 	"iter"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -86,7 +87,7 @@ func (s *ActivityTypesService) ReadSingle(ctx context.Context, id int64) (*Activ
 	if id == 0 {
 		return nil, nil, invalidArg("id", "must not be 0")
 	}
-	return s.endpoint().getAt(ctx, "activitytypes/"+strconv.FormatInt(id, 10), nil)
+	return s.endpoint().getAt(ctx, activityTypePath(id), nil)
 }
 
 // ReadIcons returns every icon an activity type can use.
@@ -111,27 +112,36 @@ func (s *ActivityTypesService) Create(ctx context.Context, in *ActivityTypeInput
 }
 
 // Update changes the activity type with the given id; unset fields keep
-// their value.
+// their value. Built-in types (negative ids) can be updated too.
 //
 // Capsule API docs: https://developer.capsulecrm.com/v2/operations/Activity_Type
 // PUT /activitytypes/{activityTypeId}
 func (s *ActivityTypesService) Update(ctx context.Context, id int64, in *ActivityTypeInput) (*ActivityType, *Response, error) {
-	if err := checkID("id", id); err != nil {
-		return nil, nil, err
+	if id == 0 {
+		return nil, nil, invalidArg("id", "must not be 0")
 	}
 	if err := checkActivityTypeInput(in, false); err != nil {
 		return nil, nil, err
 	}
-	return s.endpoint().update(ctx, id, in, nil)
+	e := s.endpoint()
+	return e.send(ctx, &request{method: http.MethodPut, path: activityTypePath(id), in: in, inKey: e.one, outKey: e.one})
 }
 
-// Delete removes the activity type with the given id.
+// Delete removes the activity type with the given id. Whether Capsule lets
+// a built-in type (negative id) go is its call: the request is sent.
 //
 // Capsule API docs: https://developer.capsulecrm.com/v2/operations/Activity_Type
 // DELETE /activitytypes/{activityTypeId}
 func (s *ActivityTypesService) Delete(ctx context.Context, id int64) (*Response, error) {
-	return s.endpoint().delete(ctx, id)
+	if id == 0 {
+		return nil, invalidArg("id", "must not be 0")
+	}
+	return s.client.call(ctx, &request{method: http.MethodDelete, path: activityTypePath(id)}, nil)
 }
+
+// activityTypePath is the path of one activity type; built-in types have
+// negative ids.
+func activityTypePath(id int64) string { return "activitytypes/" + strconv.FormatInt(id, 10) }
 
 func checkActivityTypeInput(in *ActivityTypeInput, create bool) error {
 	if err := checkInput(in); err != nil {

@@ -137,6 +137,25 @@ func TestActivityTypesService_Delete(t *testing.T) {
 	assert.Equal(t, http.StatusNoContent, resp.StatusCode)
 }
 
+// Built-in types have negative ids: they are read, updated and deleted
+// (Capsule decides whether a built-in may go) like custom ones.
+func TestActivityTypesService_BuiltIns(t *testing.T) {
+	t.Parallel()
+	c, mux := setup(t)
+	mux.HandleFunc("PUT /activitytypes/-3", func(w http.ResponseWriter, r *http.Request) {
+		testJSONBody(t, r, `{"activityType":{"updateLastContacted":false}}`)
+		writeJSON(t, w, http.StatusOK, `{"activityType":{"id":-3,"name":"Call","icon":null,"updateLastContacted":false}}`)
+	})
+	mux.HandleFunc("DELETE /activitytypes/-2", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(t, w, http.StatusUnprocessableEntity, `{"message":"Validation Failed","errors":[{"message":"system activity types cannot be deleted","resource":"activityType","field":"id"}]}`)
+	})
+	call, _, err := c.ActivityTypes.Update(t.Context(), ActivityTypeCall, &ActivityTypeInput{UpdateLastContacted: Set(false)})
+	require.NoError(t, err)
+	assert.Equal(t, &ActivityType{ID: -3, Name: "Call", UpdateLastContacted: false}, call)
+	_, err = c.ActivityTypes.Delete(t.Context(), ActivityTypeMeeting)
+	require.ErrorIs(t, err, ErrValidation)
+}
+
 // --- Categories ---
 
 func TestCategoriesService_Read(t *testing.T) {
