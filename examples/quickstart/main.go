@@ -265,9 +265,12 @@ func quickstart(ctx context.Context, out io.Writer, getenv func(string) string) 
 	fmt.Fprintf(out, "Created opportunity #%d %q on pipeline %q, milestone %q\n", opp.ID, opp.Name, pipelines[0].Name, milestones[0].Name)
 
 	// 9. The budget Capsule reported with the latest response.
-	rate := client.Rate()
-	fmt.Fprintf(out, "Rate budget: %d of %d requests left in this window (resets in %s)\n",
-		rate.Remaining, rate.Limit, time.Until(rate.Reset).Round(time.Second))
+	if rate := client.Rate(); rate.Limit > 0 {
+		fmt.Fprintf(out, "Rate budget: %d of %d requests left in this window (resets in %s)\n",
+			rate.Remaining, rate.Limit, time.Until(rate.Reset).Round(time.Second))
+	} else {
+		fmt.Fprintln(out, "Rate budget: not reported by the server")
+	}
 
 	// 10. Clean up: the opportunity, then the person, then the tag if this
 	// run created it.
@@ -365,13 +368,17 @@ func deleteTag(ctx context.Context, client *capsule.Client, name string) error {
 
 // describeMatches says how many parties matched and whether id is one.
 func describeMatches(ps []*capsule.Party, id int64) string {
+	n := fmt.Sprintf("%d matches", len(ps))
+	if len(ps) == 1 {
+		n = "1 match"
+	}
 	for _, p := range ps {
 		if p.ID == id {
-			return fmt.Sprintf("%d match(es), including #%d %s", len(ps), p.ID, p.DisplayName())
+			return fmt.Sprintf("%s, including #%d %s", n, p.ID, p.DisplayName())
 		}
 	}
 	// Capsule's search index and filters can lag a little behind writes.
-	return fmt.Sprintf("%d match(es), not (yet) including #%d", len(ps), id)
+	return fmt.Sprintf("%s, not (yet) including #%d", n, id)
 }
 
 func tagNames(tags []capsule.Tag) string {
