@@ -341,7 +341,7 @@ func (x *exporter) deletions(ctx context.Context, since time.Time) (map[string][
 // report writes a progress line.
 func (x *exporter) report(what string, n int) {
 	rate := x.client.Rate()
-	fmt.Fprintf(x.progress, "export: %-21s %6d so far, %4d requests made, budget %d/%d left\n",
+	fmt.Fprintf(x.progress, "export: %-21s %6d records so far, %4d requests made, budget %d/%d left\n",
 		what, n, x.requests.Load(), rate.Remaining, rate.Limit)
 }
 
