@@ -24,8 +24,8 @@
 // The program then prints the authorization URL for you to open in a
 // browser, waits (up to 5 minutes) for Capsule to redirect back to the
 // callback server, exchanges the code, saves the token to -token-file (by
-// default capsule-oauth-token.json in the temporary directory, mode 0600) and
-// calls the API. A later run finds the saved token and skips the browser; the
+// default capsule-oauth-token.json in the temporary directory, mode 0600;
+// choose a private place for a real token) and calls the API. A later run finds the saved token and skips the browser; the
 // token source refreshes it when it is near its expiry (Capsule's tokens last
 // a week) and saves the new one, since Capsule may rotate refresh tokens.
 //
@@ -77,7 +77,7 @@ func main() {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
 	fs := flag.NewFlagSet("oauth", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	tokenFile := fs.String("token-file", filepath.Join(os.TempDir(), "capsule-oauth-token.json"), "`file` the OAuth token is saved to (mode 0600)")
+	tokenFile := fs.String("token-file", "", "`file` the OAuth token is saved to (mode 0600); default: capsule-oauth-token.json in the temporary directory, or capsule-oauth-fake-token.json against the fake")
 	listen := fs.String("listen", "127.0.0.1:0", "`address` of the local callback server; a real Capsule application needs the fixed port of its registered callback URL")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -110,7 +110,15 @@ type demo struct {
 func (d *demo) run(ctx context.Context, getenv func(string) string) error {
 	id, secret := getenv("CAPSULE_CLIENT_ID"), getenv("CAPSULE_CLIENT_SECRET")
 	if id != "" && secret != "" {
+		if d.tokenFile == "" {
+			d.tokenFile = filepath.Join(os.TempDir(), "capsule-oauth-token.json")
+		}
 		return d.real(ctx, id, secret, getenv("CAPSULE_BASE_URL"))
+	}
+	// A file of its own, so that a run against the fake never overwrites a
+	// real token saved by an earlier run.
+	if d.tokenFile == "" {
+		d.tokenFile = filepath.Join(os.TempDir(), "capsule-oauth-fake-token.json")
 	}
 	return d.fake(ctx)
 }
@@ -236,6 +244,9 @@ func (d *demo) real(ctx context.Context, id, secret, baseURL string) error {
 		defer cb.close()
 		cfg.RedirectURL = cb.redirectURL
 		fmt.Fprintf(d.out, "Callback server listening at %s (register this URL with your Capsule application)\n", cb.redirectURL)
+		if _, port, _ := net.SplitHostPort(d.listen); port == "0" {
+			fmt.Fprintln(d.out, "Note: -listen has port 0, so the port is random; Capsule redirects only to the registered URL, so pass -listen 127.0.0.1:PORT with its port")
+		}
 		fmt.Fprintf(d.out, "Open this URL in a browser, sign in to Capsule and allow access:\n\n  %s\n\n", cfg.AuthCodeURL(cb.state))
 		if tok, err = d.authorize(ctx, cfg, cb, browserTimeout); err != nil {
 			return err
