@@ -354,8 +354,11 @@ func (x *exporter) readCursor() (*cursor, error) {
 		return nil, err
 	}
 	var c cursor
-	if err := json.Unmarshal(b, &c); err != nil || c.LastRun.IsZero() {
-		return nil, fmt.Errorf("%s in %s is not a cursor: %v", cursorFile, x.dir, err)
+	if err := json.Unmarshal(b, &c); err != nil {
+		return nil, fmt.Errorf("reading %s in %s: %w", cursorFile, x.dir, err)
+	}
+	if c.LastRun.IsZero() {
+		return nil, fmt.Errorf("%s in %s has no lastRun; run with -full", cursorFile, x.dir)
 	}
 	return &c, nil
 }
