@@ -103,13 +103,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 }
 
 func export(ctx context.Context, stdout, stderr io.Writer, getenv func(string) string, dir string, full, incremental bool) error {
+	var dirNote string
 	if dir == "" {
 		tmp, err := os.MkdirTemp("", "capsule-export-")
 		if err != nil {
 			return err
 		}
 		dir = tmp
-		fmt.Fprintf(stdout, "Writing to %s (pass -out DIR to choose, and to keep the cursor between runs)\n", dir)
+		dirNote = fmt.Sprintf("Writing to %s (pass -out DIR to choose, and to keep the cursor between runs)\n", dir)
 	} else if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -137,6 +138,7 @@ func export(ctx context.Context, stdout, stderr io.Writer, getenv func(string) s
 		srv := capsuletest.NewServer(capsuletest.WithSeed(50), capsuletest.WithRateLimit(4000, time.Minute))
 		defer srv.Close()
 		fmt.Fprintf(stdout, "No CAPSULE_TOKEN set: using an in-process fake Capsule (capsuletest, 50 seeded parties) at %s\n", srv.BaseURL)
+		fmt.Fprint(stdout, dirNote)
 		if full || incremental {
 			fmt.Fprintln(stderr, "export: -full and -incremental apply with CAPSULE_TOKEN; against the fake both passes run")
 		}
@@ -148,6 +150,7 @@ func export(ctx context.Context, stdout, stderr io.Writer, getenv func(string) s
 		return x.demo(ctx)
 	}
 
+	fmt.Fprint(stdout, dirNote)
 	if base := getenv("CAPSULE_BASE_URL"); base != "" {
 		opts = append(opts, capsule.WithBaseURL(base))
 	}
