@@ -19,7 +19,10 @@ type ListOptions struct {
 	// 100 for iterators.
 	PerPage int `url:"perPage,omitempty"`
 	// Since keeps only records changed after it (parties, opportunities and
-	// kases). It is sent in UTC, to the second.
+	// kases). It is sent in UTC, to the second, and Capsule compares it with
+	// updatedAt, which is also whole seconds: for incremental sync, start a
+	// little before the last cursor and de-duplicate by id, or a change made
+	// in the cursor's own second is missed.
 	Since time.Time `url:"-"`
 	// Embed adds data that records leave out by default, such as "tags" or
 	// "fields".
