@@ -79,6 +79,17 @@ func (e endpoint[T]) getMultiple(ctx context.Context, ids []int64, opts any) ([]
 	all := make([]*T, 0, len(ids))
 	var resp *Response
 	for chunk := range slices.Chunk(ids, maxIDsPerRequest) {
+		if len(chunk) == 1 {
+			// One id is a show request, which Capsule answers with the
+			// singular envelope.
+			item, r, err := e.getAt(ctx, e.itemPath(chunk[0]), opts)
+			resp = r
+			if err != nil {
+				return nil, resp, err
+			}
+			all = append(all, item)
+			continue
+		}
 		parts := make([]string, len(chunk))
 		for i, id := range chunk {
 			parts[i] = strconv.FormatInt(id, 10)

@@ -1,30 +1,138 @@
 package capsule
 
-import "strings"
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
 
 // Filter is a structured query for POST /{entity}/filters/results. Its
 // conditions are ANDed. The field names are Capsule's filter names, which
 // differ from the record keys: addedOn for createdAt, updatedOn for
 // updatedAt, lastContactedOn for lastContactedAt.
+//
+// Build one with Where and And:
+//
+//	f := capsule.Where("email", capsule.OpContains, "@acme.com").
+//		And("addedOn", capsule.OpIsWithinLast, 7).
+//		And(capsule.CustomField(926886), capsule.OpIs, "Art").
+//		Sort("name", capsule.Ascending)
+//
+// The services' Filter methods check it against the entity's filter fields
+// before sending (see Validate).
+//
+// Capsule API docs: https://developer.capsulecrm.com/v2/operations/Filter
 type Filter struct {
 	Conditions []Condition `json:"conditions"`
 	OrderBy    []OrderBy   `json:"orderBy,omitempty"`
 }
 
-// Condition is one test of a Filter.
+// Condition is one test of a Filter: a field, one of the Op operators and
+// a value. The value is a string, a number, a bool, a Date (a time.Time is
+// sent as its date, "YYYY-MM-DD"), a number of days for OpIsOlderThan,
+// OpIsWithinLast and OpIsWithinNext, or nil for a null test.
 type Condition struct {
 	Field    string `json:"field"`
 	Operator string `json:"operator"`
 	Value    any    `json:"value"`
 }
 
-// OrderBy sorts filter results; Direction is "ascending" or "descending".
+// MarshalJSON sends a time.Time value as its date, "YYYY-MM-DD".
+func (c Condition) MarshalJSON() ([]byte, error) {
+	type plain Condition // no methods: no recursion
+	p := plain(c)
+	if t, ok := p.Value.(time.Time); ok {
+		p.Value = DateOf(t)
+	}
+	return json.Marshal(p)
+}
+
+// OrderBy sorts filter results; Direction is Ascending or Descending.
+// Capsule documents orderBy, but whether ad-hoc filters honour it is
+// unconfirmed.
 type OrderBy struct {
 	Field     string `json:"field"`
 	Direction string `json:"direction"`
 }
 
-// filterType is the value type of a filter field.
+// The operators of filter conditions. Which fields they fit and which
+// value they take:
+//
+//   - OpIs, OpIsNot: any field; a value of the field's type, or nil;
+//   - OpStartsWith, OpEndsWith, OpContains: string fields; a string;
+//   - OpIsGreaterThan, OpIsLessThan: number fields; a number;
+//   - OpIsAfter, OpIsBefore: date fields; a Date, time.Time or "YYYY-MM-DD";
+//   - OpIsOlderThan, OpIsWithinLast, OpIsWithinNext: date fields; a whole
+//     number of days (an int, not a time.Duration).
+//
+// Custom fields (CustomField) take any operator, with the value it needs.
+const (
+	OpIs            = "is"
+	OpIsNot         = "is not"
+	OpStartsWith    = "starts with"
+	OpEndsWith      = "ends with"
+	OpContains      = "contains"
+	OpIsGreaterThan = "is greater than"
+	OpIsLessThan    = "is less than"
+	OpIsAfter       = "is after"
+	OpIsBefore      = "is before"
+	OpIsOlderThan   = "is older than"
+	OpIsWithinLast  = "is within last"
+	OpIsWithinNext  = "is within next"
+)
+
+// The directions of an OrderBy.
+const (
+	Ascending  = "ascending"
+	Descending = "descending"
+)
+
+// Where starts a filter with one condition: field operator value. The
+// operator is one of the Op constants; field is a name of FilterFields or
+// CustomField.
+func Where(field, operator string, value any) Filter {
+	return Filter{Conditions: []Condition{{Field: field, Operator: operator, Value: value}}}
+}
+
+// And returns a copy of f with one more condition; conditions are ANDed.
+func (f Filter) And(field, operator string, value any) Filter {
+	f.Conditions = append(slices.Clip(f.Conditions), Condition{Field: field, Operator: operator, Value: value})
+	return f
+}
+
+// Sort returns a copy of f that also orders the results by field in
+// direction (Ascending or Descending).
+func (f Filter) Sort(field, direction string) Filter {
+	f.OrderBy = append(slices.Clip(f.OrderBy), OrderBy{Field: field, Direction: direction})
+	return f
+}
+
+// CustomField returns the filter field name of the custom field with
+// definition id defID: "custom:{defID}".
+func CustomField(defID int64) string { return "custom:" + strconv.FormatInt(defID, 10) }
+
+// OrgCustomField returns the filter field name, for people, of their
+// organisation's custom field with definition id defID: "org.custom:{defID}".
+// Only party filters have it.
+func OrgCustomField(defID int64) string { return "org." + CustomField(defID) }
+
+// FilterFields returns the names of entity's built-in filter fields,
+// sorted; custom fields (CustomField) come on top of them.
+func FilterFields(entity Entity) []string {
+	return slices.Sorted(maps.Keys(filterFields[string(entity)]))
+}
+
+// Validate checks f against entity's filter fields and operators, as the
+// services' Filter methods do before sending. It returns an
+// ErrInvalidArgument error naming the condition's field.
+func (f Filter) Validate(entity Entity) error { return f.validate(string(entity)) }
+
+// filterType is the value type of a filter field, or a set of them.
 type filterType uint8
 
 const (
@@ -34,6 +142,20 @@ const (
 	filterDate
 	filterAny = filterString | filterNumber | filterBool | filterDate
 )
+
+// String names the types in t, for error messages.
+func (t filterType) String() string {
+	var names []string
+	for _, n := range []struct {
+		t    filterType
+		name string
+	}{{filterString, "string"}, {filterNumber, "number"}, {filterBool, "boolean"}, {filterDate, "date"}} {
+		if t&n.t != 0 {
+			names = append(names, n.name)
+		}
+	}
+	return strings.Join(names, " or ")
+}
 
 // filterFields lists each entity's filter fields and their types, from
 // Capsule's filter reference. custom:{id} fields are checked separately.
@@ -64,62 +186,196 @@ var filterFields = map[string]map[string]filterType{
 	},
 }
 
-// filterOperators maps each operator to the field types it applies to.
-var filterOperators = map[string]filterType{
-	"is": filterAny, "is not": filterAny,
-	"starts with": filterString, "ends with": filterString, "contains": filterString,
-	"is greater than": filterNumber, "is less than": filterNumber,
-	"is after": filterDate, "is before": filterDate,
-	"is older than": filterDate, "is within last": filterDate, "is within next": filterDate,
+// filterRenames are record keys that callers try as filter fields.
+var filterRenames = map[string]string{
+	"createdAt":       "addedOn",
+	"updatedAt":       "updatedOn",
+	"lastContactedAt": "lastContactedOn",
+	"tags":            "tag",
+}
+
+// filterValue says what value an operator takes.
+type filterValue uint8
+
+const (
+	valueOfField filterValue = iota // a value of the field's type, or nil
+	valueString
+	valueNumber
+	valueDate
+	valueDays
+)
+
+// filterOperator is what an operator fits and takes.
+type filterOperator struct {
+	fields filterType
+	value  filterValue
+}
+
+// filterOperators maps each operator to the field types it applies to and
+// the value it takes.
+var filterOperators = map[string]filterOperator{
+	OpIs: {filterAny, valueOfField}, OpIsNot: {filterAny, valueOfField},
+	OpStartsWith: {filterString, valueString}, OpEndsWith: {filterString, valueString},
+	OpContains:      {filterString, valueString},
+	OpIsGreaterThan: {filterNumber, valueNumber}, OpIsLessThan: {filterNumber, valueNumber},
+	OpIsAfter: {filterDate, valueDate}, OpIsBefore: {filterDate, valueDate},
+	OpIsOlderThan: {filterDate, valueDays}, OpIsWithinLast: {filterDate, valueDays},
+	OpIsWithinNext: {filterDate, valueDays},
 }
 
 // validate checks f against the filter fields of entity before it is sent.
 func (f Filter) validate(entity string) error {
 	fields, ok := filterFields[entity]
 	if !ok {
-		return invalidArg("filter", "%s cannot be filtered", entity)
+		return invalidArg("filter", "%q cannot be filtered; use %q, %q or %q", entity, EntityParties, EntityOpportunities, EntityKases)
 	}
 	if len(f.Conditions) == 0 {
 		return invalidArg("filter", "needs at least one condition")
 	}
-	for _, c := range f.Conditions {
-		typ, ok := fields[c.Field]
-		if !ok && isCustomFilterField(entity, c.Field) {
-			typ, ok = filterAny, true
-		}
-		if !ok {
-			return invalidArg("filter", "%s has no filter field %q", entity, c.Field)
-		}
-		ops, ok := filterOperators[c.Operator]
-		if !ok {
-			return invalidArg("filter", "unknown operator %q on field %q", c.Operator, c.Field)
-		}
-		if ops&typ == 0 {
-			return invalidArg("filter", "operator %q does not apply to field %q", c.Operator, c.Field)
+	for i, c := range f.Conditions {
+		if err := c.validate(entity, fields); err != nil {
+			return invalidArg(fmt.Sprintf("filter.conditions[%d]", i), "field %q: %v", c.Field, err)
 		}
 	}
-	for _, o := range f.OrderBy {
-		if o.Direction != "ascending" && o.Direction != "descending" {
-			return invalidArg("filter", "order direction %q is not ascending or descending", o.Direction)
+	for i, o := range f.OrderBy {
+		arg := fmt.Sprintf("filter.orderBy[%d]", i)
+		if strings.TrimSpace(o.Field) == "" {
+			return invalidArg(arg, "needs a field")
+		}
+		if o.Direction != Ascending && o.Direction != Descending {
+			return invalidArg(arg, "field %q: direction %q is not %q or %q", o.Field, o.Direction, Ascending, Descending)
 		}
 	}
 	return nil
 }
 
+// validate checks one condition; the caller names the field in the error.
+func (c Condition) validate(entity string, fields map[string]filterType) error {
+	typ, ok := fields[c.Field]
+	if !ok && isCustomFilterField(entity, c.Field) {
+		typ, ok = filterAny, true
+	}
+	if !ok {
+		if to, renamed := filterRenames[c.Field]; renamed {
+			return fmt.Errorf("%s has no such filter field; use %q", entity, to)
+		}
+		return fmt.Errorf("%s has no such filter field", entity)
+	}
+	op, ok := filterOperators[c.Operator]
+	if !ok {
+		return fmt.Errorf("unknown operator %q", c.Operator)
+	}
+	if op.fields&typ == 0 {
+		return fmt.Errorf("operator %q does not apply to a %s field", c.Operator, typ)
+	}
+	switch op.value {
+	case valueOfField:
+		if c.Value == nil {
+			return nil
+		}
+		if filterValueType(c.Value)&typ == 0 {
+			return fmt.Errorf("operator %q needs a %s value, not %s", c.Operator, typ, describeValue(c.Value))
+		}
+	case valueString:
+		if _, ok := c.Value.(string); !ok {
+			return fmt.Errorf("operator %q needs a string value, not %s", c.Operator, describeValue(c.Value))
+		}
+	case valueNumber:
+		if filterValueType(c.Value)&filterNumber == 0 {
+			return fmt.Errorf("operator %q needs a number value, not %s", c.Operator, describeValue(c.Value))
+		}
+	case valueDate:
+		if filterValueType(c.Value)&filterDate == 0 {
+			return fmt.Errorf("operator %q needs a date value (Date, time.Time or \"YYYY-MM-DD\"), not %s", c.Operator, describeValue(c.Value))
+		}
+	case valueDays:
+		if !isDays(c.Value) {
+			return fmt.Errorf("operator %q needs a whole number of days (0 or more), not %s", c.Operator, describeValue(c.Value))
+		}
+	}
+	return nil
+}
+
+// filterValueType returns the field types a Go value can be a value of.
+func filterValueType(v any) filterType {
+	switch v := v.(type) {
+	case string:
+		if _, err := ParseDate(v); err == nil {
+			return filterString | filterDate
+		}
+		return filterString
+	case bool:
+		return filterBool
+	case Date:
+		if _, err := ParseDate(v.String()); err != nil || v.IsZero() {
+			return 0
+		}
+		return filterDate
+	case time.Time:
+		if v.IsZero() {
+			return 0
+		}
+		return filterDate
+	case float32:
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return 0
+		}
+		return filterNumber
+	case float64:
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return 0
+		}
+		return filterNumber
+	case int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, json.Number:
+		return filterNumber
+	}
+	return 0
+}
+
+// isDays reports whether v is a whole, non-negative number of days.
+func isDays(v any) bool {
+	switch v := v.(type) {
+	case int:
+		return v >= 0
+	case int8:
+		return v >= 0
+	case int16:
+		return v >= 0
+	case int32:
+		return v >= 0
+	case int64:
+		return v >= 0
+	case uint, uint8, uint16, uint32, uint64:
+		return true
+	case float64:
+		return v >= 0 && v == math.Trunc(v) && !math.IsInf(v, 0)
+	}
+	return false
+}
+
+// describeValue names v and its type for error messages.
+func describeValue(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return fmt.Sprintf("the string %q", v)
+	case time.Duration:
+		return fmt.Sprintf("the time.Duration %s (give days as an int)", v)
+	}
+	return fmt.Sprintf("%v (%T)", v, v)
+}
+
 // isCustomFilterField reports whether field is custom:{id} (or, for parties,
-// org.custom:{id}) with a numeric id.
+// org.custom:{id}) with a positive numeric id.
 func isCustomFilterField(entity, field string) bool {
 	if entity == "parties" {
 		field = strings.TrimPrefix(field, "org.")
 	}
 	id, ok := strings.CutPrefix(field, "custom:")
-	if !ok || id == "" {
+	if !ok || id == "" || id[0] == '+' || id[0] == '-' {
 		return false
 	}
-	for _, r := range id {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
+	n, err := strconv.ParseInt(id, 10, 64)
+	return err == nil && n > 0
 }

@@ -97,9 +97,13 @@ func testJSONMarshal(t *testing.T, v any, want string) {
 // fixture returns the contents of testdata/name.
 func fixture(t *testing.T, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", filepath.FromSlash(name)))
+	b, err := readTestdata(name)
 	require.NoError(t, err)
 	return b
+}
+
+func readTestdata(name string) ([]byte, error) {
+	return os.ReadFile(filepath.Join("testdata", filepath.FromSlash(name)))
 }
 
 // writeJSON answers with status and a JSON body.

@@ -95,14 +95,8 @@ func TestPtr(t *testing.T) {
 	assert.Equal(t, 5, *p)
 }
 
-func TestPartyRefDisplayName(t *testing.T) {
+func TestTagChanges(t *testing.T) {
 	t.Parallel()
-	var nilRef *PartyRef
-	assert.Equal(t, "", nilRef.DisplayName())
-	assert.Equal(t, "Acme", (&PartyRef{Name: Ptr("Acme")}).DisplayName())
-	assert.Equal(t, "Ann Lee", (&PartyRef{FirstName: Ptr("Ann"), LastName: Ptr("Lee")}).DisplayName())
-	assert.Equal(t, "Lee", (&PartyRef{LastName: Ptr("Lee")}).DisplayName())
-	assert.Equal(t, "Ann", (&PartyRef{FirstName: Ptr("Ann")}).DisplayName())
 	testJSONMarshal(t, AddTag("VIP"), `{"name":"VIP"}`)
 	testJSONMarshal(t, RemoveTag(12), `{"id":12,"_delete":true}`)
 }

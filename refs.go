@@ -31,51 +31,6 @@ type TeamRef struct {
 	Name string `json:"name"`
 }
 
-// PartyRef is the stub of a party inside another record (an opportunity's
-// party, a person's organisation). A restricted party has IsRestricted set
-// and "Private" as its name.
-type PartyRef struct {
-	ID           int64   `json:"id"`
-	Type         string  `json:"type"`
-	FirstName    *string `json:"firstName,omitempty"`
-	LastName     *string `json:"lastName,omitempty"`
-	Name         *string `json:"name,omitempty"`
-	PictureURL   string  `json:"pictureURL,omitempty"`
-	IsRestricted bool    `json:"isRestricted,omitempty"`
-}
-
-// DisplayName returns the organisation name or the person's full name.
-func (p *PartyRef) DisplayName() string {
-	if p == nil {
-		return ""
-	}
-	if p.Name != nil {
-		return *p.Name
-	}
-	var first, last string
-	if p.FirstName != nil {
-		first = *p.FirstName
-	}
-	if p.LastName != nil {
-		last = *p.LastName
-	}
-	switch {
-	case first == "":
-		return last
-	case last == "":
-		return first
-	}
-	return first + " " + last
-}
-
-// RecordRef is the stub of an opportunity or kase inside another record:
-// {id, name}, with IsRestricted set when the caller may not see it.
-type RecordRef struct {
-	ID           int64  `json:"id"`
-	Name         string `json:"name"`
-	IsRestricted bool   `json:"isRestricted,omitempty"`
-}
-
 // Tag is a tag attached to a party, opportunity or kase, as returned with
 // embed=tags.
 type Tag struct {

@@ -95,7 +95,7 @@ func (c *call) renderUser(u record) any {
 		if parties := c.f.coll("parties"); parties != nil {
 			if pid, ok := refID(u["party"]); ok {
 				if p, found := parties.get(pid); found {
-					out["party"] = view(p)
+					out["party"] = renderParty(c, p) // live owner/organisation stubs (parties.go)
 				}
 			}
 		}

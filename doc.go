@@ -1,0 +1,157 @@
+// Package capsule is a typed client for the Capsule CRM v2 REST API.
+//
+// It covers every resource of the API: parties (people and organisations),
+// opportunities, projects (which the API calls kases), tasks, tracks and
+// track definitions, entries and attachments, users, teams, the site, tags,
+// custom fields, titles, countries, currencies, activity types, task
+// categories, lost reasons, pipelines, milestones, boards, stages, REST hooks
+// and jobs. The companion package capsuletest is an in-memory Capsule to test
+// against, offline.
+//
+// # Getting started
+//
+// Create a client with a personal access token (My Preferences → API
+// Authentication Tokens in Capsule) and call a service:
+//
+//	c, err := capsule.NewClient(capsule.WithToken(os.Getenv("CAPSULE_TOKEN")))
+//	if err != nil {
+//		return err
+//	}
+//	party, _, err := c.Parties.ReadSingle(ctx, 11587, nil)
+//
+// NewClient sends nothing over the network. A *Client is safe for concurrent
+// use; make one per token and share it. Every method takes a context first
+// and returns a *Response (the HTTP response with NextPage, Rate and
+// Location) beside its result.
+//
+// # Authentication
+//
+// WithToken takes a personal access token. For an OAuth2 application,
+// OAuth2Config returns an *oauth2.Config on Capsule's endpoint and
+// TokenSource returns a source that refreshes the access token 300 seconds
+// before it expires, makes one refresh for any number of concurrent callers,
+// and hands every new token to a callback. Capsule may rotate refresh tokens,
+// so persist what the callback receives:
+//
+//	cfg := capsule.OAuth2Config(clientID, secret, redirectURL, capsule.ScopeRead, capsule.ScopeWrite)
+//	tok, err := cfg.Exchange(ctx, code)
+//	ts := capsule.TokenSource(cfg, tok, func(t *oauth2.Token) { save(t) })
+//	c, err := capsule.NewClient(capsule.WithTokenSource(ts))
+//
+// The token is sent only to the API's own host, never on a redirect
+// elsewhere, and never appears in an error or a log line.
+//
+// # Reading
+//
+// Read returns one page; ListOptions picks the page, the page size (1 to
+// 100), Since (records changed after a time) and Embed (extra data such as
+// EmbedTags and EmbedFields). ReadIter walks every page lazily, 100 records
+// a request, and stops sending requests as soon as the loop ends:
+//
+//	for p, err := range c.Parties.ReadIter(ctx, &capsule.ListOptions{Embed: []string{capsule.EmbedTags}}) {
+//		if err != nil {
+//			return err
+//		}
+//		fmt.Println(p.DisplayName())
+//	}
+//
+// ReadSingle reads one record, ReadMultiple reads records by id (split into
+// requests of ten, results in the order asked), Search matches names, email
+// addresses and phone numbers, and Filter runs a structured query. Pages and
+// All iterate any paged Read method, with Pages exposing each *Response;
+// Collect gathers an iterator into a slice.
+//
+// # Writing
+//
+// Each resource has one input type for Create and Update (PartyInput,
+// OpportunityInput, KaseInput, TaskInput, ...). Its scalar fields are
+// Optional: unset fields are not sent, so an update changes only what is set;
+// Set(v) sends a value, even "" or 0; Null clears the field.
+//
+//	_, _, err := c.Parties.Update(ctx, id, &capsule.PartyInput{
+//		JobTitle: capsule.Set("CTO"),
+//		About:    capsule.Null[string](),
+//	})
+//
+// Nested collections change item by item: AddEmail, ChangeEmail and
+// RemoveEmail (and the same for addresses, phone numbers and websites) add
+// an item, change one by id, or remove one. AddTag attaches a tag by name,
+// creating it when new; RemoveTag detaches one by id.
+//
+// # Custom fields
+//
+// A record read with EmbedFields carries its custom field values in Fields,
+// with typed access by field name: Text, Number (Capsule sends numbers as
+// strings), Bool, Date, List and Link. To write a value, read the
+// definitions once with CustomFields.ReadAll and build the change from them;
+// a value of the wrong type, or not among a list field's options, is refused
+// before any request:
+//
+//	defs, err := c.CustomFields.ReadAll(ctx, capsule.EntityParties)
+//	level, err := defs.Set("Level", "Gold")
+//	_, _, err = c.Parties.Update(ctx, id, &capsule.PartyInput{Fields: []capsule.FieldChange{level}})
+//
+// # Filters
+//
+// Where builds a filter from Capsule's filter field names (addedOn, not
+// createdAt) and operators; conditions are ANDed. An unknown field, or an
+// operator that does not fit the field's type, is refused before sending:
+//
+//	f := capsule.Where("email", capsule.OpContains, "@acme.com").And("addedOn", capsule.OpIsWithinLast, 30)
+//	people, _, err := c.Parties.Filter(ctx, f, nil)
+//
+// # Errors
+//
+// A 4xx or 5xx response is an *APIError with the status, Capsule's message
+// and its field errors. errors.Is matches ErrNotFound, ErrUnauthorized,
+// ErrForbidden, ErrValidation and ErrRateLimited; a bad argument is refused
+// before any request with an error matching ErrInvalidArgument:
+//
+//	_, _, err := c.Parties.ReadSingle(ctx, id, nil)
+//	if errors.Is(err, capsule.ErrNotFound) {
+//		// deleted, or never there
+//	}
+//
+// # Retries and rate limits
+//
+// Capsule allows 4,000 requests an hour per user. The client retries
+// requests that are safe to repeat (GET, PUT, DELETE and the read-only
+// filter POST) after network errors and 502, 503 and 504, with exponential
+// backoff and jitter, and retries any request after a 429 by waiting until
+// the rate limit resets when that is within a minute; otherwise it returns a
+// *RateLimitError that says when the budget returns. A create is never sent
+// twice once it may have reached Capsule. Waits end at once when the context
+// is cancelled. WithRetryPolicy replaces the policy (DefaultRetryPolicy has
+// the knobs) or, with nil, turns retries off.
+//
+// Client.Rate reports the budget of the latest response. WithPacing(true)
+// spreads the remaining budget evenly until the window resets, so a long
+// export never meets a 429.
+//
+// # Incremental sync
+//
+// Export once with ReadIter, remembering the time before you started. Later,
+// read only what changed with ListOptions.Since, and what was deleted with
+// ReadDeleted, which also lists records that became restricted to you:
+//
+//	changed := c.Parties.ReadIter(ctx, &capsule.ListOptions{Since: last})
+//	deleted, _, err := c.Parties.ReadDeleted(ctx, last)
+//
+// # Long-running work
+//
+// Some deletes are done in the background: Capsule answers 202 and the
+// response's JobID names the job, which Jobs.Wait polls until it ends.
+//
+// # Testing
+//
+// capsuletest.NewServer starts an in-memory Capsule with the API's
+// envelopes, status codes, paging, validation, rate limits and OAuth
+// endpoints, seeded with data by capsuletest.WithSeed. Point a client at it:
+//
+//	srv := capsuletest.NewServer(capsuletest.WithSeed(20))
+//	defer srv.Close()
+//	c, _ := capsule.NewClient(capsule.WithBaseURL(srv.BaseURL), capsule.WithToken(srv.Token))
+//
+// The command cmd/capsule-fake serves the same fake on a port, for programs
+// written in other languages.
+package capsule

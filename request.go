@@ -1,0 +1,283 @@
+package capsule
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/capsulecrm-go/capsule/internal/linkheader"
+	"github.com/google/go-querystring/query"
+)
+
+// Response wraps the HTTP response of a call. Its body has been read and
+// closed already.
+type Response struct {
+	*http.Response
+	// NextPage is the page number of the Link rel="next" target, or 0 on the
+	// last page.
+	NextPage int
+	// Rate is the budget reported with this response.
+	Rate Rate
+	// Location is the Location header of a 201 (the new record) or a 202
+	// (the job doing the work).
+	Location string
+}
+
+// JobID returns the id of the job in a 202 response's Location, or "".
+func (r *Response) JobID() string {
+	if r == nil {
+		return ""
+	}
+	_, id, ok := strings.Cut(r.Location, "/jobs/")
+	if !ok || id == "" || strings.Contains(id, "/") {
+		return ""
+	}
+	return id
+}
+
+func newResponse(resp *http.Response) *Response {
+	r := &Response{Response: resp, Location: resp.Header.Get("Location")}
+	r.Rate, _ = parseRate(resp.Header)
+	if next, ok := linkheader.Parse(resp.Header.Get("Link"))["next"]; ok {
+		r.NextPage = linkheader.Page(next)
+	}
+	return r
+}
+
+// request is one API call, built by the endpoint helpers and the services.
+type request struct {
+	method   string
+	path     string // relative to the base URL, without a leading slash
+	query    any    // options struct with `url` tags, or nil
+	in       any    // JSON body, wrapped as {inKey: in} when inKey is set
+	inKey    string
+	raw      io.Reader   // raw body instead of in (attachment uploads)
+	header   http.Header // extra request headers
+	outKey   string      // envelope key to unwrap; "" decodes the whole body
+	readOnly bool        // a POST that only reads, safe to repeat
+}
+
+// sinceCarrier is implemented by options that carry a `since` timestamp,
+// which the core formats as Capsule wants it: UTC, seconds, "Z".
+type sinceCarrier interface{ sinceValue() time.Time }
+
+const sinceLayout = "2006-01-02T15:04:05Z"
+
+func (c *Client) buildURL(path string, opts any) (string, error) {
+	if strings.HasPrefix(path, "/") || strings.Contains(path, "..") || strings.ContainsAny(path, "?#") {
+		return "", invalidArg("path", "%q is not a relative API path", path)
+	}
+	u := c.baseURL.ResolveReference(&url.URL{Path: path})
+	if opts != nil {
+		if v := reflect.ValueOf(opts); v.Kind() == reflect.Pointer && v.IsNil() {
+			opts = nil
+		}
+	}
+	if opts != nil {
+		values, err := query.Values(opts)
+		if err != nil {
+			return "", invalidArg("options", "%v", err)
+		}
+		if sc, ok := opts.(sinceCarrier); ok {
+			if t := sc.sinceValue(); !t.IsZero() {
+				values.Set("since", t.UTC().Format(sinceLayout))
+			}
+		}
+		u.RawQuery = values.Encode()
+	}
+	return u.String(), nil
+}
+
+// encodeBody marshals in, wrapped in its envelope when key is set.
+func encodeBody(in any, key string) ([]byte, error) {
+	b, err := json.Marshal(in)
+	if err != nil {
+		return nil, invalidArg("body", "%v", err)
+	}
+	if key == "" {
+		return b, nil
+	}
+	out := make([]byte, 0, len(b)+len(key)+5)
+	out = append(out, `{"`...)
+	out = append(out, key...)
+	out = append(out, `":`...)
+	out = append(out, b...)
+	return append(out, '}'), nil
+}
+
+// call sends r, retrying as the policy allows, and decodes the response into
+// out: the value under r.outKey, or the whole body when outKey is empty.
+// out may be nil (the body is discarded) or an io.Writer (the body is copied).
+func (c *Client) call(ctx context.Context, r *request, out any) (*Response, error) {
+	if ctx == nil {
+		return nil, invalidArg("ctx", "must not be nil")
+	}
+	target, err := c.buildURL(r.path, r.query)
+	if err != nil {
+		return nil, err
+	}
+	var body []byte
+	if r.in != nil {
+		if body, err = encodeBody(r.in, r.inKey); err != nil {
+			return nil, err
+		}
+	}
+	idempotent := r.method != http.MethodPost || r.readOnly
+	// A raw body can be sent again only if it can be rewound to where it
+	// started; otherwise a retry would send what is left of it.
+	rawSeeker, rawReplayable := r.raw.(io.Seeker)
+	var rawStart int64
+	if rawReplayable {
+		if rawStart, err = rawSeeker.Seek(0, io.SeekCurrent); err != nil {
+			rawReplayable = false
+		}
+	}
+
+	for attempt := 1; ; attempt++ {
+		if err := c.pace(ctx); err != nil {
+			return nil, err
+		}
+		var reader io.Reader
+		switch {
+		case r.raw != nil:
+			if attempt > 1 {
+				if _, err := rawSeeker.Seek(rawStart, io.SeekStart); err != nil {
+					return nil, fmt.Errorf("capsule: rewinding the request body: %w", err)
+				}
+			}
+			reader = r.raw
+		case body != nil:
+			reader = bytes.NewReader(body)
+		}
+		req, err := http.NewRequestWithContext(ctx, r.method, target, reader)
+		if err != nil {
+			return nil, invalidArg("request", "%v", err)
+		}
+		req.Header.Set("Accept", "application/json")
+		req.Header.Set("User-Agent", c.userAgent)
+		if body != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		for k, vs := range r.header {
+			req.Header[k] = vs
+		}
+		replayable := req.Body == nil || req.GetBody != nil
+		if r.raw != nil {
+			replayable = rawReplayable
+		}
+
+		start := time.Now()
+		resp, err := c.http.Do(req)
+		if err != nil {
+			if ctxErr := ctx.Err(); ctxErr != nil {
+				return nil, ctxErr
+			}
+			c.logger.LogAttrs(ctx, slog.LevelDebug, "capsule request failed",
+				slog.String("method", r.method), slog.String("url", target), slog.Int("attempt", attempt), slog.String("error", err.Error()))
+			a := Attempt{Number: attempt, Method: r.method, Idempotent: idempotent, Sent: !notSent(err), Err: err, Now: c.now()}
+			if wait, ok := c.retry.Retry(a); ok && replayable {
+				if err := c.backoff(ctx, r.method, target, attempt, wait, 0); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			return nil, fmt.Errorf("capsule: %s %s: %w", r.method, target, err)
+		}
+		response := newResponse(resp)
+		if rate, ok := parseRate(resp.Header); ok {
+			c.setRate(rate)
+		}
+		c.logger.LogAttrs(ctx, slog.LevelDebug, "capsule request",
+			slog.String("method", r.method), slog.String("url", target), slog.Int("status", resp.StatusCode),
+			slog.Int("attempt", attempt), slog.Duration("duration", time.Since(start)))
+
+		if resp.StatusCode < 400 {
+			err := decodeResponse(resp, r.outKey, out)
+			if err != nil {
+				err = fmt.Errorf("capsule: %s %s: decoding response: %w", r.method, target, err)
+			}
+			return response, err
+		}
+
+		errBody, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		drainAndClose(resp.Body)
+		apiErr := newAPIError(r.method, target, resp, errBody)
+		a := Attempt{Number: attempt, Method: r.method, Idempotent: idempotent, Sent: true,
+			StatusCode: resp.StatusCode, Rate: response.Rate, Now: c.now()}
+		if wait, ok := c.retry.Retry(a); ok && replayable {
+			if err := c.backoff(ctx, r.method, target, attempt, wait, resp.StatusCode); err != nil {
+				return response, err
+			}
+			continue
+		}
+		if resp.StatusCode == http.StatusTooManyRequests {
+			return response, &RateLimitError{Rate: response.Rate, Err: apiErr}
+		}
+		return response, apiErr
+	}
+}
+
+func (c *Client) backoff(ctx context.Context, method, target string, attempt int, wait time.Duration, status int) error {
+	c.logger.LogAttrs(ctx, slog.LevelInfo, "capsule retry",
+		slog.String("method", method), slog.String("url", target), slog.Int("attempt", attempt),
+		slog.Int("status", status), slog.Duration("wait", wait))
+	return sleep(ctx, wait)
+}
+
+func drainAndClose(body io.ReadCloser) {
+	// Reading a little of what is left lets the connection be reused.
+	_, _ = io.CopyN(io.Discard, body, 64<<10)
+	body.Close()
+}
+
+// decodeResponse reads a 2xx body into out.
+func decodeResponse(resp *http.Response, key string, out any) error {
+	defer drainAndClose(resp.Body)
+	if out == nil || resp.StatusCode == http.StatusNoContent || resp.StatusCode == http.StatusAccepted {
+		return nil
+	}
+	if w, ok := out.(io.Writer); ok {
+		_, err := io.Copy(w, resp.Body)
+		return err
+	}
+	return decodeEnvelope(resp.Body, key, out)
+}
+
+// decodeEnvelope decodes the value under key of the JSON object in r into
+// out in a single pass, skipping the other keys. An empty key decodes the
+// whole document.
+func decodeEnvelope(r io.Reader, key string, out any) error {
+	dec := json.NewDecoder(r)
+	if key == "" {
+		return dec.Decode(out)
+	}
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return fmt.Errorf("want a JSON object holding %q, got %v", key, tok)
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		if name, _ := tok.(string); name == key {
+			return dec.Decode(out)
+		}
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return err
+		}
+	}
+	return fmt.Errorf("response has no %q key", key)
+}
