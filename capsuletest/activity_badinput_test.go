@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/capsulecrm-go/capsule/capsuletest"
 )
 
 // oddValues are JSON values of every shape, used to probe each field.
@@ -17,7 +19,12 @@ var oddValues = []string{`null`, `""`, `"x"`, `0`, `-1`, `1.5`, `1e400`, `true`,
 // to the path's first segment.
 func probe(t *testing.T, method, path, key, base string, fields []string) {
 	t.Helper()
-	srv := newServer(t)
+	probeOn(t, newServer(t), method, path, key, base, fields)
+}
+
+// probeOn is probe on an existing server.
+func probeOn(t *testing.T, srv *capsuletest.Server, method, path, key, base string, fields []string) {
+	t.Helper()
 	if strings.Contains(path, "%d") {
 		coll := "/" + strings.Split(path, "/")[1]
 		rec := req(t, srv, "POST", coll, srv.Token, `{"`+key+`":`+base+`}`).want(t, 201).obj(t, key)
@@ -75,6 +82,30 @@ func TestActivityBadInputNever500(t *testing.T) {
 			if r.status != 200 && r.status != 422 {
 				t.Errorf("taskDefinitions[].%s=%s: %d %s", f, v, r.status, r.raw)
 			}
+		}
+	}
+}
+
+func TestActivityRecordsBadInputNever500(t *testing.T) {
+	t.Parallel()
+	r := newRecT(t)
+	p := r.person("Ada", "Lovelace")
+	oid := id(t, r.opp("Engines", p, r.milestoneID("Lead")))
+	trackBase := fmt.Sprintf(`{"definition":22001,"opportunity":%d,"trackDateOn":"2025-01-01"}`, oid)
+	trackFields := []string{"definition", "opportunity", "kase", "party", "trackDateOn", "description", "direction"}
+	probeOn(t, r.srv, "POST", "/tracks", "track", trackBase, trackFields)
+	probeOn(t, r.srv, "PUT", "/tracks/%d", "track", trackBase, trackFields)
+	entryBase := fmt.Sprintf(`{"type":"note","content":"x","party":%d}`, p)
+	entryFields := []string{"type", "content", "subject", "entryAt", "activityType", "party", "opportunity", "kase", "attachments", "creator"}
+	probeOn(t, r.srv, "POST", "/entries", "entry", entryBase, entryFields)
+	probeOn(t, r.srv, "PUT", "/entries/%d", "entry", entryBase, entryFields)
+	probeOn(t, r.srv, "POST", "/opportunities", "opportunity",
+		fmt.Sprintf(`{"name":"x","party":%d,"milestone":%d}`, p, r.milestoneID("Lead")), []string{"tracks"})
+	probeOn(t, r.srv, "POST", "/kases", "kase", fmt.Sprintf(`{"name":"x","party":%d}`, p), []string{"tracks"})
+	for _, path := range []string{"/tracks/x", "/tracks/1,2", "/entries/x", "/attachments/-1", "/parties/x/entries", "/kases/0/tracks",
+		"/entries?page=x", "/tasks?status=", "/trackdefinitions?type=", "/tasks?embed=,,,", "/entries?embed=party,party"} {
+		if rs := r.get(path); rs.status >= 500 {
+			t.Errorf("GET %s: %d", path, rs.status)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package capsuletest
 
 import (
 	"maps"
+	"strings"
 	"time"
 )
 
@@ -160,6 +161,7 @@ func (c *call) applyTrack(tr *trackRequest) record {
 		"_definition": tr.def["id"], "_opportunity": nil, "_kase": nil, "_party": nil}
 	rec["_"+tr.parentKey] = parentID
 	c.f.coll("tracks").insert(rec, c.now)
+	c.f.tagFromDefinition(tr)
 	start, _ := time.Parse(time.DateOnly, tr.trackDateOn)
 	backwards := tr.def["direction"] == "END_DATE"
 	prev := start
@@ -201,6 +203,26 @@ func (c *call) applyTrack(tr *trackRequest) record {
 		c.f.emit("task/created", task)
 	}
 	return rec
+}
+
+// tagFromDefinition adds the definition's tags (a comma list of names) to the
+// record the track is applied to, creating missing tag definitions.
+func (f *fake) tagFromDefinition(tr *trackRequest) {
+	e := entities[tr.parentColl]
+	names, _ := tr.def["tag"].(string)
+	if e == nil || strings.TrimSpace(names) == "" {
+		return
+	}
+	var items []any
+	for _, n := range strings.Split(names, ",") {
+		if n = strings.TrimSpace(n); n != "" {
+			items = append(items, map[string]any{"name": n})
+		}
+	}
+	commit, errs := f.applyTags(e, tr.parent, items, tr.parentKey)
+	if errs == nil && commit != nil {
+		commit()
+	}
 }
 
 // recordOwner reads the owner of an opportunity or kase (stored as _owner or

@@ -80,6 +80,11 @@ func TestTrackApply(t *testing.T) {
 			t.Errorf("embed=%s: %v", e, got)
 		}
 	}
+	// The definition's tag is added to the opportunity.
+	tags := r.get(fmt.Sprintf("/opportunities/%d?embed=tags", oid)).obj(t, "opportunity")["tags"].([]any)
+	if len(tags) != 1 || tags[0].(map[string]any)["name"] != "Follow-up" {
+		t.Errorf("opportunity tags %v", tags)
+	}
 	if got := r.get(path).want(t, 200).obj(t, "track"); !reflect.DeepEqual(got, tr) {
 		t.Errorf("show %v != created %v", got, tr)
 	}
