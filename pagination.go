@@ -111,6 +111,22 @@ func iterate[T any](ctx context.Context, opts *ListOptions, fetch PageFunc[T]) i
 	return All(ctx, opts, fetch)
 }
 
+// pagedIter is iterate for a list whose options struct embeds ListOptions
+// beside filters of its own (TaskListOptions, BoardListOptions, ...): list
+// points at the embedded ListOptions, and read gets a copy of opts with the
+// page set.
+func pagedIter[T, O any](ctx context.Context, opts *O, list func(*O) *ListOptions, read func(context.Context, *O) ([]*T, *Response, error)) iter.Seq2[*T, error] {
+	var base O
+	if opts != nil {
+		base = *opts
+	}
+	return iterate(ctx, list(&base), func(ctx context.Context, lo *ListOptions) ([]*T, *Response, error) {
+		o := base
+		*list(&o) = *lo
+		return read(ctx, &o)
+	})
+}
+
 // Collect drains seq into a slice, stopping at the first error.
 func Collect[T any](seq iter.Seq2[T, error]) ([]T, error) {
 	var out []T
