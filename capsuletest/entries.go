@@ -212,21 +212,7 @@ func applyEntry(c *call, rec, in record, create bool) ([]int64, []fieldError) {
 			rec["_activityType"] = id
 		}
 	}
-	for _, p := range entryParents {
-		v, present := in[p.key]
-		if !present {
-			continue
-		}
-		if v == nil {
-			rec["_"+p.key] = nil
-			continue
-		}
-		if id, found := c.f.parentOf(p.coll, v); found {
-			rec["_"+p.key] = id
-		} else {
-			errs = append(errs, fieldErr("entry", p.key, "is invalid"))
-		}
-	}
+	errs = append(errs, c.f.setParents(rec, in, "entry")...)
 	var have []int64
 	if !create {
 		for _, a := range c.f.entryAttachments(rec["id"].(int64)) {

@@ -217,6 +217,29 @@ func (f *fake) parentOf(coll string, v any) (int64, bool) {
 	return id, found
 }
 
+// setParents stores the parent references of a task or entry found in in
+// (party, opportunity, kase) as private ids on rec; null unlinks. An unknown
+// parent is a 422 error for resource.
+func (f *fake) setParents(rec, in record, resource string) []fieldError {
+	var errs []fieldError
+	for _, p := range taskParents {
+		v, present := in[p.key]
+		if !present {
+			continue
+		}
+		if v == nil {
+			rec["_"+p.key] = nil
+			continue
+		}
+		if id, found := f.parentOf(p.coll, v); found {
+			rec["_"+p.key] = id
+		} else {
+			errs = append(errs, fieldErr(resource, p.key, "is invalid"))
+		}
+	}
+	return errs
+}
+
 // applyTask validates in and merges it into rec (a new record or a working
 // copy). It returns the 422 errors, if any.
 func applyTask(c *call, rec, in record, create bool) []fieldError {
@@ -273,21 +296,7 @@ func applyTask(c *call, rec, in record, create bool) []fieldError {
 			rec["_owner"] = id
 		}
 	}
-	for _, p := range taskParents {
-		v, present := in[p.key]
-		if !present {
-			continue
-		}
-		if v == nil {
-			rec["_"+p.key] = nil
-			continue
-		}
-		if id, found := c.f.parentOf(p.coll, v); found {
-			rec["_"+p.key] = id
-		} else {
-			errs = append(errs, fieldErr("task", p.key, "is invalid"))
-		}
-	}
+	errs = append(errs, c.f.setParents(rec, in, "task")...)
 	if len(errs) == 0 {
 		var set []string
 		for _, p := range taskParents {
