@@ -134,8 +134,11 @@
 // read only what changed with ListOptions.Since, and what was deleted with
 // ReadDeleted, which also lists records that became restricted to you:
 //
-//	changed := c.Parties.ReadIter(ctx, &capsule.ListOptions{Since: last})
-//	deleted, _, err := c.Parties.ReadDeleted(ctx, last)
+//	since := last.Add(-time.Minute) // Capsule's timestamps are whole seconds: overlap a little
+//	changed := c.Parties.ReadIter(ctx, &capsule.ListOptions{Since: since})
+//	deleted, _, err := c.Parties.ReadDeleted(ctx, since)
+//
+// A record may then be seen twice; keep the last version of each id.
 //
 // # Long-running work
 //

@@ -18,15 +18,19 @@ var (
 	routeLine = regexp.MustCompile(`^(GET|POST|PUT|DELETE) /\S*( \(.*\))?$`)
 )
 
-// TestDocComments keeps the package documented: every exported name has a
-// doc comment, and every exported method of a service ends its comment with
+// TestDocComments keeps the packages documented: every exported name of
+// capsule, capsuletest and internal/linkheader has a doc comment, and every exported method of a service ends its comment with
 // the Capsule docs URL and the HTTP route.
 func TestDocComments(t *testing.T) {
 	t.Parallel()
 	fset := token.NewFileSet()
-	files, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
+	var files []string
+	for _, dir := range []string{".", "capsuletest", "internal/linkheader"} {
+		matches, err := filepath.Glob(filepath.Join(dir, "*.go"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, matches...)
 	}
 	for _, name := range files {
 		if strings.HasSuffix(name, "_test.go") {

@@ -19,7 +19,10 @@ type ListOptions struct {
 	// 100 for iterators.
 	PerPage int `url:"perPage,omitempty"`
 	// Since keeps only records changed after it (parties, opportunities and
-	// kases). It is sent in UTC, to the second.
+	// kases). It is sent in UTC, to the second, and Capsule compares it with
+	// updatedAt, which is also whole seconds: for incremental sync, start a
+	// little before the last cursor and de-duplicate by id, or a change made
+	// in the cursor's own second is missed.
 	Since time.Time `url:"-"`
 	// Embed adds data that records leave out by default, such as "tags" or
 	// "fields".
@@ -109,6 +112,22 @@ func All[T any](ctx context.Context, opts *ListOptions, fetch PageFunc[T]) iter.
 // iterate is All for the services' ...Iter methods.
 func iterate[T any](ctx context.Context, opts *ListOptions, fetch PageFunc[T]) iter.Seq2[*T, error] {
 	return All(ctx, opts, fetch)
+}
+
+// pagedIter is iterate for a list whose options struct embeds ListOptions
+// beside filters of its own (TaskListOptions, BoardListOptions, ...): list
+// points at the embedded ListOptions, and read gets a copy of opts with the
+// page set.
+func pagedIter[T, O any](ctx context.Context, opts *O, list func(*O) *ListOptions, read func(context.Context, *O) ([]*T, *Response, error)) iter.Seq2[*T, error] {
+	var base O
+	if opts != nil {
+		base = *opts
+	}
+	return iterate(ctx, list(&base), func(ctx context.Context, lo *ListOptions) ([]*T, *Response, error) {
+		o := base
+		*list(&o) = *lo
+		return read(ctx, &o)
+	})
 }
 
 // Collect drains seq into a slice, stopping at the first error.

@@ -2,7 +2,6 @@ package capsule
 
 import (
 	"context"
-	"iter"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -43,20 +42,6 @@ func readAllUnpaged[T any](ctx context.Context, e endpoint[T], path string, embe
 		items = append(items, more...)
 	}
 	return items, resp, nil
-}
-
-// pagedIter iterates over every page of a list whose options embed
-// ListOptions: read gets a copy of opts with the page set.
-func pagedIter[T, O any](ctx context.Context, opts *O, list func(*O) *ListOptions, read func(context.Context, *O) ([]*T, *Response, error)) iter.Seq2[*T, error] {
-	var base O
-	if opts != nil {
-		base = *opts
-	}
-	return iterate(ctx, list(&base), func(ctx context.Context, lo *ListOptions) ([]*T, *Response, error) {
-		o := base
-		*list(&o) = *lo
-		return read(ctx, &o)
-	})
 }
 
 // checkText validates a string field of an input. A required field must be

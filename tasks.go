@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"iter"
-	"slices"
 	"strings"
 	"time"
 )
@@ -390,14 +389,7 @@ func (s *TasksService) Read(ctx context.Context, opts *TaskListOptions) ([]*Task
 // Capsule API docs: https://developer.capsulecrm.com/v2/operations/Task
 // GET /tasks
 func (s *TasksService) ReadIter(ctx context.Context, opts *TaskListOptions) iter.Seq2[*Task, error] {
-	var lo *ListOptions
-	var status []TaskStatus
-	if opts != nil {
-		lo, status = &opts.ListOptions, slices.Clone(opts.Status)
-	}
-	return iterate(ctx, lo, func(ctx context.Context, page *ListOptions) ([]*Task, *Response, error) {
-		return s.ep().list(ctx, "", newTaskQuery(page, status))
-	})
+	return pagedIter(ctx, opts, func(o *TaskListOptions) *ListOptions { return &o.ListOptions }, s.Read)
 }
 
 // ReadSingle returns the task with the given id.

@@ -312,14 +312,7 @@ func (s *TrackDefinitionsService) Read(ctx context.Context, opts *TrackDefinitio
 // Capsule API docs: https://developer.capsulecrm.com/v2/operations/Track_Definition
 // GET /trackdefinitions
 func (s *TrackDefinitionsService) ReadIter(ctx context.Context, opts *TrackDefinitionListOptions) iter.Seq2[*TrackDefinition, error] {
-	var lo *ListOptions
-	var typ string
-	if opts != nil {
-		lo, typ = &opts.ListOptions, opts.Type
-	}
-	return iterate(ctx, lo, func(ctx context.Context, page *ListOptions) ([]*TrackDefinition, *Response, error) {
-		return s.ep().list(ctx, "", &TrackDefinitionListOptions{ListOptions: *page, Type: typ})
-	})
+	return pagedIter(ctx, opts, func(o *TrackDefinitionListOptions) *ListOptions { return &o.ListOptions }, s.Read)
 }
 
 // ReadSingle returns the track definition with the given id.

@@ -65,6 +65,8 @@ type fake struct {
 	jobs      map[string]record // GET /jobs/{uuid}
 
 	oauthState
+
+	hooks deliveryState // REST hook deliveries (deliveries.go); has its own lock
 }
 
 // resource registration (see EXTENDING.md) --------------------------------------
@@ -534,7 +536,9 @@ func (rp *reply) write(w http.ResponseWriter) {
 		w.Header()[k] = v
 	}
 	if rp.body != nil {
-		w.Header().Set("Content-Type", "application/json")
+		if rp.header.Get("Content-Type") == "" { // raw replies (attachments) set their own
+			w.Header().Set("Content-Type", "application/json")
+		}
 		w.Header().Set("Content-Length", strconv.Itoa(len(rp.body)))
 	}
 	w.WriteHeader(rp.status)

@@ -116,10 +116,16 @@ func (e *entity) create(c *call) *reply {
 	if rep != nil {
 		return rep
 	}
+	tracks, rep := c.createTracks(e.singular, in) // create-only "tracks" (tracks.go)
+	if rep != nil {
+		return rep
+	}
 	if commit != nil {
 		commit()
 	}
 	coll.insert(rec, c.now)
+	c.applyCreateTracks(tracks, rec)
+	c.f.emit(e.singular+"/created", rec)
 	return c.created(e.singular, e.path+"/"+itoa(rec["id"]), e.render(c, rec))
 }
 
@@ -143,6 +149,7 @@ func (e *entity) update(c *call) *reply {
 	}
 	touch(work, c.now)
 	coll.items[rec["id"].(int64)] = work
+	c.f.emitUpdate(e.singular, rec, work)
 	return ok(e.singular, e.render(c, work))
 }
 
@@ -156,6 +163,7 @@ func (e *entity) delete(c *call) *reply {
 	if msg := c.f.inUse(e.coll, id); msg != "" {
 		return validationFailed(fieldError{Message: msg, Resource: coll.resource, Field: "id"})
 	}
+	c.f.emit(e.singular+"/deleted", rec)
 	c.f.remove(coll, id, c.now)
 	return c.deleted(e.deleteAsync, e.deleteAction)
 }

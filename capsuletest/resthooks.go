@@ -1,6 +1,6 @@
 package capsuletest
 
-// REST hooks (capsule-api-rest.md §9). Deliveries are not made yet.
+// REST hooks (capsule-api-rest.md §9). Deliveries: deliveries.go.
 
 // maxRestHooks is Capsule's limit of hooks per account.
 const maxRestHooks = 20

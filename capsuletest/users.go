@@ -155,5 +155,6 @@ func updateUser(c *call) *reply {
 	if errs := userSchema.apply(rec, in, false); errs != nil {
 		return validationFailed(errs...)
 	}
+	c.f.emit("user/updated", rec)
 	return ok("user", c.renderUser(rec))
 }
