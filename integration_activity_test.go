@@ -2,11 +2,14 @@ package capsule_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -380,4 +383,95 @@ func TestIntegrationActivity_NoteWithAttachment(t *testing.T) {
 	all, err = capsule.Collect(c.Entries.ReadIter(ctx, nil))
 	require.NoError(t, err)
 	assert.False(t, slices.Contains(entryIDs(all), note.ID))
+}
+
+// REST hook deliveries from the fake, received by the SDK's WebhookHandler.
+func TestIntegrationActivity_Webhooks(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	srv, c := startFake(t, 5, nil)
+
+	var mu sync.Mutex
+	got := map[capsule.HookEvent][]*capsule.WebhookEvent{}
+	record := func(_ context.Context, e *capsule.WebhookEvent) error {
+		mu.Lock()
+		defer mu.Unlock()
+		got[e.Event] = append(got[e.Event], e)
+		return nil
+	}
+	h := capsule.NewWebhookHandler().
+		On(record, capsule.EventPartyCreated, capsule.EventOpportunityClosed, capsule.EventKaseUpdated, capsule.EventTaskCompleted).
+		OnOther(func(context.Context, *capsule.WebhookEvent) error { return capsule.ErrHookGone })
+	receiver := httptest.NewServer(h)
+	t.Cleanup(receiver.Close)
+
+	hookIDs := map[capsule.HookEvent]int64{}
+	for _, ev := range []capsule.HookEvent{capsule.EventPartyCreated, capsule.EventOpportunityClosed, capsule.EventKaseUpdated, capsule.EventTaskCompleted, capsule.EventPartyUpdated} {
+		hook, _, err := c.RestHooks.Subscribe(ctx, &capsule.RestHookInput{
+			Event: capsule.Set(ev), TargetURL: capsule.Set(receiver.URL + "/hooks"), Embed: capsule.Set("tags,fields"),
+		})
+		require.NoError(t, err)
+		hookIDs[ev] = hook.ID
+	}
+
+	org, _, err := c.Parties.Create(ctx, &capsule.PartyInput{
+		Type: capsule.Set(capsule.PartyOrganisation), Name: capsule.Set("Hooked Ltd"), Tags: []capsule.TagChange{capsule.AddTag("Hooked")},
+	})
+	require.NoError(t, err)
+	open, won := salesMilestones(t, c)
+	opp, _, err := c.Opportunities.Create(ctx, &capsule.OpportunityInput{Name: capsule.Set("Hooked deal"), Party: capsule.RefTo(org.ID), Milestone: capsule.RefTo(open.ID)})
+	require.NoError(t, err)
+	_, _, err = c.Opportunities.Update(ctx, opp.ID, &capsule.OpportunityInput{Milestone: capsule.RefTo(won.ID)})
+	require.NoError(t, err)
+	k, _, err := c.Kases.Create(ctx, &capsule.KaseInput{Name: capsule.Set("Hooked project"), Party: capsule.RefTo(org.ID)})
+	require.NoError(t, err)
+	_, _, err = c.Kases.Update(ctx, k.ID, &capsule.KaseInput{Description: capsule.Set("changed")})
+	require.NoError(t, err)
+	task, _, err := c.Tasks.Create(ctx, &capsule.TaskInput{Description: capsule.Set("Hooked task"), DueOn: capsule.Set(capsule.NewDate(2025, 7, 1)), Party: capsule.RefTo(org.ID)})
+	require.NoError(t, err)
+	_, _, err = c.Tasks.Complete(ctx, task.ID)
+	require.NoError(t, err)
+	_, _, err = c.Parties.Update(ctx, org.ID, &capsule.PartyInput{About: capsule.Set("unwanted event")})
+	require.NoError(t, err)
+	require.True(t, srv.WaitDeliveries(5*time.Second))
+
+	for _, d := range srv.Deliveries() {
+		if d.Event == string(capsule.EventPartyUpdated) {
+			assert.Equal(t, http.StatusGone, d.Status)
+			assert.True(t, d.Removed, "410 Gone removes the hook")
+		} else {
+			assert.True(t, d.OK(), "%s: status %d %s", d.Event, d.Status, d.Err)
+		}
+	}
+	_, _, err = c.RestHooks.ReadSingle(ctx, hookIDs[capsule.EventPartyUpdated])
+	require.ErrorIs(t, err, capsule.ErrNotFound)
+
+	mu.Lock()
+	defer mu.Unlock()
+	require.Len(t, got[capsule.EventPartyCreated], 1)
+	parties := got[capsule.EventPartyCreated][0].Parties
+	require.Len(t, parties, 1)
+	assert.Equal(t, org.ID, parties[0].ID)
+	assert.Equal(t, "Hooked Ltd", parties[0].Name)
+	assert.Equal(t, []string{"Hooked"}, tagNames(parties[0].Tags), "the hook's embed applies")
+	assert.NotNil(t, parties[0].Fields)
+
+	require.Len(t, got[capsule.EventOpportunityClosed], 1)
+	closed := got[capsule.EventOpportunityClosed][0].Opportunities
+	require.Len(t, closed, 1)
+	assert.Equal(t, opp.ID, closed[0].ID)
+	assert.Equal(t, won.ID, closed[0].Milestone.ID)
+	assert.NotNil(t, closed[0].ClosedOn)
+
+	require.NotEmpty(t, got[capsule.EventKaseUpdated])
+	kases := got[capsule.EventKaseUpdated][len(got[capsule.EventKaseUpdated])-1].Kases
+	require.Len(t, kases, 1)
+	assert.Equal(t, "changed", *kases[0].Description)
+
+	require.Len(t, got[capsule.EventTaskCompleted], 1)
+	tasks := got[capsule.EventTaskCompleted][0].Tasks
+	require.Len(t, tasks, 1)
+	assert.Equal(t, task.ID, tasks[0].ID)
+	assert.Equal(t, capsule.TaskStatusCompleted, tasks[0].Status)
+	assert.Equal(t, org.ID, tasks[0].Party.ID)
 }
