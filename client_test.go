@@ -262,6 +262,10 @@ func TestInvalidArgumentsSendNothing(t *testing.T) {
 	_, _, checks["search empty"] = ep.search(ctx, " ", nil)
 	_, checks["deleted zero since"] = ep.deleted(ctx, time.Time{}, &struct{}{})
 	_, _, checks["bad path"] = ep.list(ctx, "../x", nil)
+	_, _, checks["perPage 101"] = ep.list(ctx, "", &ListOptions{PerPage: 101})
+	_, _, checks["perPage -1"] = ep.list(ctx, "", &ListOptions{PerPage: -1})
+	_, _, checks["page -1"] = ep.list(ctx, "", &ListOptions{Page: -1})
+	_, _, checks["search perPage 500"] = ep.search(ctx, "x", &ListOptions{PerPage: 500})
 	_, _, checks["filter unknown entity"] = ep.filter(ctx, Filter{Conditions: []Condition{{Field: "id", Operator: "is", Value: 1}}}, nil)
 	var nilCtx context.Context
 	_, checks["nil ctx"] = c.call(nilCtx, &request{method: "GET", path: "records"}, nil)

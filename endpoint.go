@@ -131,7 +131,7 @@ func (e endpoint[T]) search(ctx context.Context, q string, opts *ListOptions) ([
 	if strings.TrimSpace(q) == "" {
 		return nil, nil, invalidArg("q", "must not be empty")
 	}
-	return e.list(ctx, e.path+"/search", searchQuery{Q: q, ListOptions: derefOr(opts)})
+	return e.list(ctx, e.path+"/search", &searchQuery{Q: q, ListOptions: derefOr(opts)})
 }
 
 // searchIter iterates over every record matching q.
@@ -213,20 +213,13 @@ func (e endpoint[T]) send(ctx context.Context, r *request) (*T, *Response, error
 	return v, resp, nil
 }
 
-// deletedQuery is the query of the /deleted feeds.
-type deletedQuery struct {
-	Since time.Time `url:"-"`
-}
-
-func (q deletedQuery) sinceValue() time.Time { return q.Since }
-
 // deleted reads the records deleted since the given time into out, which
 // decodes the whole body (ids, deletedAt and the restricted records).
 func (e endpoint[T]) deleted(ctx context.Context, since time.Time, out any) (*Response, error) {
 	if since.IsZero() {
 		return nil, invalidArg("since", "must be set: Capsule requires it for deleted records")
 	}
-	return e.client.call(ctx, &request{method: http.MethodGet, path: e.path + "/deleted", query: deletedQuery{Since: since}}, out)
+	return e.client.call(ctx, &request{method: http.MethodGet, path: e.path + "/deleted", query: &ListOptions{Since: since}}, out)
 }
 
 func derefOr(o *ListOptions) ListOptions {

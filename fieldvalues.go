@@ -168,7 +168,7 @@ func (d *FieldDefinition) check(v any) (any, error) {
 // anyFieldValue accepts any value some field type takes.
 func anyFieldValue(v any) (any, error) {
 	switch v := v.(type) {
-	case nil, string, bool:
+	case nil, string, bool, json.Number:
 		return v, nil
 	}
 	if n, ok := numberValue(v); ok {
@@ -187,7 +187,8 @@ func anyFieldValue(v any) (any, error) {
 	return nil, invalidArg("value", "a custom field does not take a %T value", v)
 }
 
-// numberValue returns v as int64, uint64 or float64 when it is a Go number.
+// numberValue returns v as int64, uint64 or float64 when it is a Go number,
+// or as a json.Number when it is a numeric string.
 func numberValue(v any) (any, bool) {
 	switch n := v.(type) {
 	case int:
@@ -214,6 +215,14 @@ func numberValue(v any) (any, bool) {
 		return float64(n), true
 	case float64:
 		return n, true
+	case string:
+		// Capsule takes a number field's value as a number or a numeric
+		// string; it is sent as a JSON number either way.
+		if num := json.Number(strings.TrimSpace(n)); num != "" {
+			if _, err := num.Float64(); err == nil {
+				return num, true
+			}
+		}
 	}
 	return nil, false
 }

@@ -62,7 +62,7 @@ type Opportunity struct {
 // Money is an amount in a currency, such as an opportunity's value.
 type Money struct {
 	Amount   float64 `json:"amount"`
-	Currency string  `json:"currency"` // ISO 4217 code from Currencies.Read, e.g. "GBP"
+	Currency string  `json:"currency,omitempty"` // ISO 4217 code from Currencies.Read, e.g. "GBP"; empty takes the account's default
 }
 
 // MilestoneRef is an opportunity's milestone: {id, name}, plus the other

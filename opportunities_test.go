@@ -97,7 +97,7 @@ func TestOpportunityInputMarshal(t *testing.T) {
 		}, `{"description":null,"lostReason":null,"owner":null,"team":null,"value":null,"expectedCloseOn":null,"duration":null}`},
 		{"zero", OpportunityInput{
 			Name: Set(""), Description: Set(""), Value: Set(Money{}), Probability: Set(0), Duration: Set(0),
-		}, `{"name":"","description":"","value":{"amount":0,"currency":""},"probability":0,"duration":0}`},
+		}, `{"name":"","description":"","value":{"amount":0},"probability":0,"duration":0}`},
 		{"docs create example", OpportunityInput{
 			Party: RefTo(581), Milestone: RefTo(14), Value: Set(Money{Amount: 500, Currency: "GBP"}),
 			ExpectedCloseOn: Set(NewDate(2015, 10, 31)), Probability: Set(50), DurationBasis: Set(DurationFixed),

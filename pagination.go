@@ -29,7 +29,7 @@ type ListOptions struct {
 	Embed []string `url:"embed,comma,omitempty"`
 }
 
-func (o *ListOptions) sinceValue() time.Time { return o.Since }
+func (o *ListOptions) listOptions() *ListOptions { return o }
 
 // ReadOptions selects what a single record carries.
 type ReadOptions struct {

@@ -65,9 +65,10 @@ type request struct {
 	readOnly bool        // a POST that only reads, safe to repeat
 }
 
-// sinceCarrier is implemented by options that carry a `since` timestamp,
-// which the core formats as Capsule wants it: UTC, seconds, "Z".
-type sinceCarrier interface{ sinceValue() time.Time }
+// listQuery is implemented by *ListOptions and so by every options struct
+// that embeds it. The core checks the paging values before sending and
+// formats since as Capsule wants it: UTC, seconds, "Z".
+type listQuery interface{ listOptions() *ListOptions }
 
 const sinceLayout = "2006-01-02T15:04:05Z"
 
@@ -86,9 +87,16 @@ func (c *Client) buildURL(path string, opts any) (string, error) {
 		if err != nil {
 			return "", invalidArg("options", "%v", err)
 		}
-		if sc, ok := opts.(sinceCarrier); ok {
-			if t := sc.sinceValue(); !t.IsZero() {
-				values.Set("since", t.UTC().Format(sinceLayout))
+		if lq, ok := opts.(listQuery); ok {
+			lo := lq.listOptions()
+			if lo.Page < 0 {
+				return "", invalidArg("page", "must not be negative, got %d", lo.Page)
+			}
+			if lo.PerPage < 0 || lo.PerPage > MaxPerPage {
+				return "", invalidArg("perPage", "must be between 1 and %d, got %d", MaxPerPage, lo.PerPage)
+			}
+			if !lo.Since.IsZero() {
+				values.Set("since", lo.Since.UTC().Format(sinceLayout))
 			}
 		}
 		u.RawQuery = values.Encode()
