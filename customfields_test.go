@@ -139,18 +139,6 @@ func TestFieldDefinitionInputValidate(t *testing.T) {
 	}
 }
 
-// fieldsNoRequests makes any request to mux fail the test; the returned
-// counter says how many arrived.
-func fieldsNoRequests(t *testing.T, mux *http.ServeMux) func() int32 {
-	t.Helper()
-	h, n := counter(func(w http.ResponseWriter, r *http.Request) {
-		t.Errorf("unexpected request %s %s", r.Method, r.URL)
-		w.WriteHeader(http.StatusTeapot)
-	})
-	mux.HandleFunc("/", h)
-	return n.Load
-}
-
 func TestCustomFieldsRead(t *testing.T) {
 	t.Parallel()
 	for _, entity := range []Entity{EntityParties, EntityOpportunities, EntityKases} {
@@ -341,7 +329,7 @@ func TestCustomFieldsErrors(t *testing.T) {
 func TestCustomFieldsInvalidArguments(t *testing.T) {
 	t.Parallel()
 	c, mux := setup(t)
-	requests := fieldsNoRequests(t, mux)
+	requests := refuseRequests(t, mux).Load
 	ctx := t.Context()
 	valid := &FieldDefinitionInput{Name: Set("A"), Type: Set(FieldTypeText)}
 	calls := map[string]func() error{

@@ -20,7 +20,7 @@ func tskNoteWant(t *testing.T) *Entry {
 	return &Entry{
 		ID:      900,
 		Type:    EntryNote,
-		EntryAt: tskAt(t, "2026-02-03T14:00:00Z"),
+		EntryAt: ts(t, "2026-02-03T14:00:00Z"),
 		Content: Ptr("Met at the **conference**."),
 		Attachments: []Attachment{
 			{ID: 71, Filename: "agenda.pdf", ContentType: "application/pdf", Size: 76542},
@@ -29,8 +29,8 @@ func tskNoteWant(t *testing.T) *Entry {
 		Creator:      &UserRef{ID: 6, Username: "jdoe", Name: "Jane Doe", PictureURL: "https://example.com/jdoe.png"},
 		ActivityType: &NamedRef{ID: -2, Name: "Meeting"},
 		Party:        &Party{ID: 12, Type: "organisation", Name: "Analytical Engines Ltd"},
-		CreatedAt:    tskAt(t, "2026-02-04T09:00:00Z"),
-		UpdatedAt:    tskAt(t, "2026-02-04T09:05:00Z"),
+		CreatedAt:    ts(t, "2026-02-04T09:00:00Z"),
+		UpdatedAt:    ts(t, "2026-02-04T09:05:00Z"),
 	}
 }
 
@@ -38,7 +38,7 @@ func tskEntryListWant(t *testing.T) []*Entry {
 	ada := Party{ID: 11, Type: "person", FirstName: Ptr("Ada"), LastName: Ptr("Lovelace")}
 	return []*Entry{
 		{
-			ID: 901, Type: EntryEmail, EntryAt: tskAt(t, "2026-02-05T08:30:00Z"),
+			ID: 901, Type: EntryEmail, EntryAt: ts(t, "2026-02-05T08:30:00Z"),
 			Subject: Ptr("Re: proposal"), Content: Ptr("Thanks, looks good."), Attachments: []Attachment{},
 			Creator:      &UserRef{ID: 6, Username: "jdoe", Name: "Jane Doe"},
 			ActivityType: &NamedRef{ID: -1, Name: "Note"},
@@ -49,15 +49,15 @@ func tskEntryListWant(t *testing.T) []*Entry {
 				{ID: 2, Address: "jane@example.com", Name: "Jane Doe", Role: "TO"},
 				{ID: 3, Address: "boss@example.com", Name: "The Boss", Role: "CC"},
 			},
-			CreatedAt: tskAt(t, "2026-02-05T08:31:00Z"), UpdatedAt: tskAt(t, "2026-02-05T08:31:00Z"),
+			CreatedAt: ts(t, "2026-02-05T08:31:00Z"), UpdatedAt: ts(t, "2026-02-05T08:31:00Z"),
 		},
 		{
-			ID: 902, Type: EntryTask, EntryAt: tskAt(t, "2026-02-04T17:00:00Z"),
+			ID: 902, Type: EntryTask, EntryAt: ts(t, "2026-02-04T17:00:00Z"),
 			Content:      Ptr("Call back about renewal"),
 			Creator:      &UserRef{ID: 6, Username: "jdoe", Name: "Jane Doe"},
 			ActivityType: &NamedRef{ID: -4, Name: "Task completed"},
 			Party:        &ada,
-			CreatedAt:    tskAt(t, "2026-02-04T17:00:00Z"), UpdatedAt: tskAt(t, "2026-02-04T17:00:00Z"),
+			CreatedAt:    ts(t, "2026-02-04T17:00:00Z"), UpdatedAt: ts(t, "2026-02-04T17:00:00Z"),
 		},
 	}
 }
@@ -189,7 +189,7 @@ func TestEntriesCreate(t *testing.T) {
 	// An explicit "note" is accepted too.
 	_, _, err = c.Entries.Create(t.Context(), &EntryInput{
 		Type: Set(EntryNote), Content: Set("Met at the **conference**."), Party: RefTo(12),
-		ActivityType: Set(Ref{ID: -2}), EntryAt: Set(tskAt(t, "2026-02-03T14:00:00Z")),
+		ActivityType: Set(Ref{ID: -2}), EntryAt: Set(ts(t, "2026-02-03T14:00:00Z")),
 		Attachments: []AttachmentChange{AttachUpload("u1/e0/abc/photo.jpg")},
 	})
 	require.NoError(t, err)
@@ -264,7 +264,7 @@ func TestEntriesErrors(t *testing.T) {
 func TestEntriesInvalidArguments(t *testing.T) {
 	t.Parallel()
 	c, mux := setup(t)
-	n := tskForbid(t, mux)
+	n := refuseRequests(t, mux)
 	ctx := t.Context()
 	create := func(in *EntryInput) func() error {
 		return func() error { _, _, err := c.Entries.Create(ctx, in); return err }
@@ -434,7 +434,7 @@ func (s tskSized) Len() int                 { return s.n }
 func TestAttachmentsInvalidArguments(t *testing.T) {
 	t.Parallel()
 	c, mux := setup(t)
-	n := tskForbid(t, mux)
+	n := refuseRequests(t, mux)
 	ctx := t.Context()
 	upload := func(name string, r io.Reader) func() error {
 		return func() error { _, _, err := c.Attachments.Upload(ctx, name, "text/plain", r); return err }

@@ -114,3 +114,31 @@ func writeJSON(t *testing.T, w http.ResponseWriter, status int, body string) {
 	_, err := io.WriteString(w, body)
 	assert.NoError(t, err)
 }
+
+// refuseRequests makes any request that reaches mux without a more specific
+// handler fail the test, for calls that must be refused before sending; the
+// counter says how many arrived.
+func refuseRequests(t *testing.T, mux *http.ServeMux) *atomic.Int32 {
+	t.Helper()
+	h, n := counter(func(w http.ResponseWriter, r *http.Request) {
+		t.Errorf("unexpected request %s %s", r.Method, r.URL)
+		w.WriteHeader(http.StatusTeapot)
+	})
+	mux.HandleFunc("/", h)
+	return n
+}
+
+// ts parses an RFC 3339 timestamp.
+func ts(t *testing.T, s string) time.Time {
+	t.Helper()
+	v, err := time.Parse(time.RFC3339, s)
+	require.NoError(t, err)
+	return v
+}
+
+// tsp is ts returning a pointer.
+func tsp(t *testing.T, s string) *time.Time {
+	t.Helper()
+	v := ts(t, s)
+	return &v
+}

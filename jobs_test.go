@@ -122,7 +122,7 @@ func TestJobDone(t *testing.T) {
 func TestJobsInvalidArguments(t *testing.T) {
 	t.Parallel()
 	c, mux := setup(t)
-	n := tskForbid(t, mux)
+	n := refuseRequests(t, mux)
 	ctx := t.Context()
 	for _, id := range []string{"", "  ", "a/b", "..", "x?y", "x#y"} {
 		_, _, err := c.Jobs.ReadSingle(ctx, id)

@@ -28,21 +28,6 @@ func decodeFixture[T any](t *testing.T, name, key string) T {
 	return v
 }
 
-// ts parses an RFC 3339 timestamp for test expectations.
-func ts(t *testing.T, s string) time.Time {
-	t.Helper()
-	v, err := time.Parse(time.RFC3339, s)
-	require.NoError(t, err)
-	return v
-}
-
-// tsp is ts returning a pointer.
-func tsp(t *testing.T, s string) *time.Time {
-	t.Helper()
-	v := ts(t, s)
-	return &v
-}
-
 // wantShowParty is the decoded testdata/parties/show.json.
 func wantShowParty(t *testing.T) *Party {
 	return &Party{
@@ -772,15 +757,6 @@ func iterIDs[T any](t *testing.T, seq iter.Seq2[*T, error], id func(*T) int64) [
 		ids[i] = id(item)
 	}
 	return ids
-}
-
-// refuseRequests fails the test on any request: for calls that must be
-// rejected before they are sent.
-func refuseRequests(t *testing.T, mux *http.ServeMux) {
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		t.Errorf("unexpected request %s %s", r.Method, r.URL)
-		w.WriteHeader(http.StatusTeapot)
-	})
 }
 
 // assertInvalidArg asserts that err is an ErrInvalidArgument naming arg.

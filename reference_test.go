@@ -35,12 +35,7 @@ type refCase struct {
 func assertNoRequestOnBadArgs(t *testing.T, cases []refCase) {
 	t.Helper()
 	c, mux := setup(t)
-	var hits atomic.Int32
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		hits.Add(1)
-		t.Errorf("unexpected request %s %s", r.Method, r.URL)
-		w.WriteHeader(http.StatusTeapot)
-	})
+	hits := refuseRequests(t, mux)
 	for _, tc := range cases {
 		err := tc.call(t.Context(), c)
 		assert.ErrorIs(t, err, ErrInvalidArgument, tc.name)

@@ -231,7 +231,7 @@ func TestTagsErrors(t *testing.T) {
 func TestTagsInvalidArguments(t *testing.T) {
 	t.Parallel()
 	c, mux := setup(t)
-	requests := fieldsNoRequests(t, mux)
+	requests := refuseRequests(t, mux).Load
 	ctx := t.Context()
 	valid := &TagInput{Name: Set("VIP")}
 	calls := map[string]func() error{

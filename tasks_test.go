@@ -15,33 +15,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// tskForbid fails the test on any request that reaches mux without a more
-// specific handler, and returns the number of such requests.
-func tskForbid(t *testing.T, mux *http.ServeMux) *atomic.Int32 {
-	t.Helper()
-	var n atomic.Int32
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		n.Add(1)
-		t.Errorf("unexpected request %s %s", r.Method, r.URL)
-		http.Error(w, "unexpected", http.StatusTeapot)
-	})
-	return &n
-}
-
-// tskAt returns the UTC instant of a "2006-01-02T15:04:05Z" string.
-func tskAt(t *testing.T, s string) time.Time {
-	t.Helper()
-	v, err := time.Parse(time.RFC3339, s)
-	require.NoError(t, err)
-	return v
-}
-
-func tskTimePtr(t *testing.T, s string) *time.Time {
-	t.Helper()
-	v := tskAt(t, s)
-	return &v
-}
-
 func tskDate(y int, m time.Month, d int) *Date {
 	v := NewDate(y, m, d)
 	return &v
@@ -71,7 +44,7 @@ func TestTasksReadSingle(t *testing.T) {
 			PictureURL: "https://capsulecrm.com/theme/default/images/person_avatar_70.png"},
 		Owner:                 &UserRef{ID: 6, Username: "jdoe", Name: "Jane Doe"},
 		CompletedBy:           Ptr("jdoe"),
-		CompletedAt:           tskTimePtr(t, "2026-03-15T10:02:03Z"),
+		CompletedAt:           tsp(t, "2026-03-15T10:02:03Z"),
 		HasTrack:              true,
 		NextTask:              &TaskRef{ID: 101, Description: "Send the quote"},
 		TaskDelayRule:         Ptr(DaysAfterLastTask),
@@ -80,8 +53,8 @@ func TestTasksReadSingle(t *testing.T) {
 		Repeat:                &TaskRepeat{Frequency: RepeatMonthly, Interval: 3, On: "1"},
 		Active:                Ptr(false),
 		OverrideToCurrentUser: Ptr(true),
-		CreatedAt:             tskAt(t, "2026-01-02T08:00:00Z"),
-		UpdatedAt:             tskAt(t, "2026-03-15T10:02:03Z"),
+		CreatedAt:             ts(t, "2026-01-02T08:00:00Z"),
+		UpdatedAt:             ts(t, "2026-03-15T10:02:03Z"),
 	}
 	assert.Equal(t, want, got)
 }
@@ -116,14 +89,14 @@ func tskListWant(t *testing.T) []*Task {
 			Opportunity: &Opportunity{ID: 31, Name: "Big deal"},
 			Owner:       &UserRef{ID: 6, Username: "jdoe", Name: "Jane Doe"},
 			Repeat:      &TaskRepeat{Frequency: RepeatWeekly, Interval: 1, On: "2"},
-			CreatedAt:   tskAt(t, "2026-01-05T12:00:00Z"), UpdatedAt: tskAt(t, "2026-01-05T12:00:00Z"),
+			CreatedAt:   ts(t, "2026-01-05T12:00:00Z"), UpdatedAt: ts(t, "2026-01-05T12:00:00Z"),
 		},
 		{
 			ID: 202, Description: "Project kickoff", DueOn: tskDate(2026, time.April, 7), Status: TaskStatusPending,
 			Kase:      &Kase{ID: 41, Name: "Onboarding"},
 			Owner:     &UserRef{ID: 7, Username: "asmith", Name: "Al Smith"},
 			HasTrack:  true,
-			CreatedAt: tskAt(t, "2026-01-06T12:00:00Z"), UpdatedAt: tskAt(t, "2026-01-07T12:00:00Z"),
+			CreatedAt: ts(t, "2026-01-06T12:00:00Z"), UpdatedAt: ts(t, "2026-01-07T12:00:00Z"),
 		},
 	}
 }
@@ -248,8 +221,8 @@ func TestTasksCreate(t *testing.T) {
 		TaskDayDelayRule: Ptr(DayDelayDays),
 		Active:           Ptr(true),
 		HasTrack:         false,
-		CreatedAt:        tskAt(t, "2025-04-24T21:00:49Z"),
-		UpdatedAt:        tskAt(t, "2025-04-24T21:00:49Z"),
+		CreatedAt:        ts(t, "2025-04-24T21:00:49Z"),
+		UpdatedAt:        ts(t, "2025-04-24T21:00:49Z"),
 	}
 	assert.Equal(t, want, got)
 }
@@ -328,7 +301,7 @@ func TestTasksDelete(t *testing.T) {
 func TestTasksInvalidArguments(t *testing.T) {
 	t.Parallel()
 	c, mux := setup(t)
-	n := tskForbid(t, mux)
+	n := refuseRequests(t, mux)
 	ctx := t.Context()
 	twoParents := &TaskInput{Description: Set("x"), Party: RefTo(1), Kase: RefTo(2)}
 	cases := map[string]func() error{

@@ -49,7 +49,7 @@ func tskTrackListWant(t *testing.T) []*Track {
 			Kase:  &Kase{ID: 41, Name: "Onboarding"},
 			Owner: &UserRef{ID: 6, Username: "jdoe", Name: "Jane Doe"}, HasTrack: true,
 			TaskDelayRule: Ptr(DaysAfterEndDate), DaysAfter: Ptr(7), TaskDayDelayRule: Ptr(DayDelayDays),
-			CreatedAt: tskAt(t, "2026-01-10T09:00:00Z"), UpdatedAt: tskAt(t, "2026-01-10T09:00:00Z"),
+			CreatedAt: ts(t, "2026-01-10T09:00:00Z"), UpdatedAt: ts(t, "2026-01-10T09:00:00Z"),
 		}},
 	}}
 }
@@ -194,7 +194,7 @@ func TestTracksErrors(t *testing.T) {
 func TestTracksInvalidArguments(t *testing.T) {
 	t.Parallel()
 	c, mux := setup(t)
-	n := tskForbid(t, mux)
+	n := refuseRequests(t, mux)
 	ctx := t.Context()
 	day := NewDate(2026, time.January, 1)
 	apply := func(a TrackApply) func() error {
@@ -238,14 +238,14 @@ func tskTrackDefinitionWant(t *testing.T) *TrackDefinition {
 		Tag:         Ptr("follow-up,sales"),
 		CaptureRule: CaptureOpportunity,
 		Direction:   TrackStartDate,
-		CreatedAt:   tskAt(t, "2025-11-01T10:00:00Z"),
-		UpdatedAt:   tskAt(t, "2025-11-02T11:00:00Z"),
+		CreatedAt:   ts(t, "2025-11-01T10:00:00Z"),
+		UpdatedAt:   ts(t, "2025-11-02T11:00:00Z"),
 		TaskDefinitions: []TrackTaskDefinition{
 			{
 				ID: 31, Description: "Call back", DaysAfterRule: DaysAfterTrackStart, DaysAfter: 1, DisplayOrder: 0,
 				DayDelayRule: DayDelayWorkdays, Category: &CategoryRef{ID: 7, Name: "Call", Colour: "#f39c12"},
 				Assignee:  &TrackTaskAssignee{AssigneeType: AssigneeEntityOwner},
-				CreatedAt: tskTimePtr(t, "2025-11-01T10:00:00Z"), UpdatedAt: tskTimePtr(t, "2025-11-01T10:00:00Z"),
+				CreatedAt: tsp(t, "2025-11-01T10:00:00Z"), UpdatedAt: tsp(t, "2025-11-01T10:00:00Z"),
 			},
 			{
 				ID: 32, Description: "Send the quote", DaysAfterRule: DaysAfterLastTask, DaysAfter: 2, DisplayOrder: 1,
@@ -282,10 +282,10 @@ func TestTrackDefinitionsRead(t *testing.T) {
 	require.NoError(t, err)
 	want := []*TrackDefinition{
 		{ID: 3, Description: "Sales follow-up", CaptureRule: CaptureOpportunity, Direction: TrackStartDate,
-			CreatedAt: tskAt(t, "2025-11-01T10:00:00Z"), UpdatedAt: tskAt(t, "2025-11-02T11:00:00Z"),
+			CreatedAt: ts(t, "2025-11-01T10:00:00Z"), UpdatedAt: ts(t, "2025-11-02T11:00:00Z"),
 			TaskDefinitions: []TrackTaskDefinition{}},
 		{ID: 4, Description: "Project close-out", Tag: Ptr("projects"), CaptureRule: CaptureKase, Direction: TrackEndDate,
-			CreatedAt: tskAt(t, "2025-11-03T10:00:00Z"), UpdatedAt: tskAt(t, "2025-11-03T10:00:00Z"),
+			CreatedAt: ts(t, "2025-11-03T10:00:00Z"), UpdatedAt: ts(t, "2025-11-03T10:00:00Z"),
 			TaskDefinitions: []TrackTaskDefinition{}},
 	}
 	assert.Equal(t, want, got)
@@ -415,7 +415,7 @@ func TestTrackDefinitionsErrors(t *testing.T) {
 func TestTrackDefinitionsInvalidArguments(t *testing.T) {
 	t.Parallel()
 	c, mux := setup(t)
-	n := tskForbid(t, mux)
+	n := refuseRequests(t, mux)
 	ctx := t.Context()
 	withChange := func(ch TaskDefinitionChange) *TrackDefinitionInput {
 		return &TrackDefinitionInput{TaskDefinitions: []TaskDefinitionChange{ch}}
