@@ -16,7 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func tskNoteWant(t *testing.T) *Entry {
+func wantNote(t *testing.T) *Entry {
 	return &Entry{
 		ID:      900,
 		Type:    EntryNote,
@@ -34,7 +34,7 @@ func tskNoteWant(t *testing.T) *Entry {
 	}
 }
 
-func tskEntryListWant(t *testing.T) []*Entry {
+func wantEntryList(t *testing.T) []*Entry {
 	ada := Party{ID: 11, Type: "person", FirstName: Ptr("Ada"), LastName: Ptr("Lovelace")}
 	return []*Entry{
 		{
@@ -72,7 +72,7 @@ func TestEntriesReadSingle(t *testing.T) {
 	})
 	got, _, err := c.Entries.ReadSingle(t.Context(), 900, &ReadOptions{Embed: []string{"party", "creator", "activityType"}})
 	require.NoError(t, err)
-	assert.Equal(t, tskNoteWant(t), got)
+	assert.Equal(t, wantNote(t), got)
 }
 
 func TestEntriesRead(t *testing.T) {
@@ -84,7 +84,7 @@ func TestEntriesRead(t *testing.T) {
 	})
 	got, _, err := c.Entries.Read(t.Context(), &ListOptions{Page: 3, PerPage: 100, Embed: []string{"party"}})
 	require.NoError(t, err)
-	assert.Equal(t, tskEntryListWant(t), got)
+	assert.Equal(t, wantEntryList(t), got)
 }
 
 func TestEntriesReadIter(t *testing.T) {
@@ -125,7 +125,7 @@ func TestEntriesForRecord(t *testing.T) {
 	} {
 		got, _, err := read()
 		require.NoError(t, err)
-		assert.Equal(t, tskEntryListWant(t), got)
+		assert.Equal(t, wantEntryList(t), got)
 	}
 	assert.Equal(t, []string{"parties/11", "opportunities/31", "kases/41"}, seen)
 }
@@ -183,7 +183,7 @@ func TestEntriesCreate(t *testing.T) {
 	got, resp, err := c.Entries.Create(t.Context(), in)
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusCreated, resp.StatusCode)
-	assert.Equal(t, tskNoteWant(t), got)
+	assert.Equal(t, wantNote(t), got)
 	assert.True(t, in.Type.IsZero(), "Create must not change the caller's input")
 
 	// An explicit "note" is accepted too.
@@ -209,7 +209,7 @@ func TestEntriesUpdate(t *testing.T) {
 		Attachments: []AttachmentChange{AttachUpload("u1/new"), RemoveAttachment(71)},
 	})
 	require.NoError(t, err)
-	assert.Equal(t, tskNoteWant(t), got)
+	assert.Equal(t, wantNote(t), got)
 }
 
 func TestEntriesDelete(t *testing.T) {
@@ -425,11 +425,11 @@ func TestAttachmentsDownload(t *testing.T) {
 	assert.Zero(t, buf.Len(), "an error body is not written to w")
 }
 
-// tskSized reports a length without holding the bytes.
-type tskSized struct{ n int }
+// sizedReader reports a length without holding the bytes.
+type sizedReader struct{ n int }
 
-func (s tskSized) Read([]byte) (int, error) { return 0, io.EOF }
-func (s tskSized) Len() int                 { return s.n }
+func (s sizedReader) Read([]byte) (int, error) { return 0, io.EOF }
+func (s sizedReader) Len() int                 { return s.n }
 
 func TestAttachmentsInvalidArguments(t *testing.T) {
 	t.Parallel()
@@ -443,7 +443,7 @@ func TestAttachmentsInvalidArguments(t *testing.T) {
 		"empty filename":    upload("", strings.NewReader("x")),
 		"blank filename":    upload("  ", strings.NewReader("x")),
 		"nil reader":        upload("a.txt", nil),
-		"too large":         upload("big.bin", tskSized{n: MaxAttachmentSize + 1}),
+		"too large":         upload("big.bin", sizedReader{n: MaxAttachmentSize + 1}),
 		"download id zero":  func() error { _, err := c.Attachments.Download(ctx, 0, io.Discard); return err },
 		"download nil dest": func() error { _, err := c.Attachments.Download(ctx, 1, nil); return err },
 	}

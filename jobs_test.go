@@ -12,19 +12,19 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-const tskJobID = "02ae8e16-7a1c-4b5e-9d0f-3c2b1a0e9f8d"
+const testJobID = "02ae8e16-7a1c-4b5e-9d0f-3c2b1a0e9f8d"
 
 func TestJobsReadSingle(t *testing.T) {
 	t.Parallel()
 	c, mux := setup(t)
 	mux.HandleFunc("GET /jobs/{id}", func(w http.ResponseWriter, r *http.Request) {
-		assert.Equal(t, tskJobID, r.PathValue("id"))
+		assert.Equal(t, testJobID, r.PathValue("id"))
 		testQuery(t, r, nil)
 		writeJSON(t, w, http.StatusOK, string(fixture(t, "jobs/show.json")))
 	})
-	got, _, err := c.Jobs.ReadSingle(t.Context(), tskJobID)
+	got, _, err := c.Jobs.ReadSingle(t.Context(), testJobID)
 	require.NoError(t, err)
-	assert.Equal(t, &Job{ID: tskJobID, Status: JobCompleted, Progress: 100, Action: "Deleting Tag"}, got)
+	assert.Equal(t, &Job{ID: testJobID, Status: JobCompleted, Progress: 100, Action: "Deleting Tag"}, got)
 	assert.True(t, got.Done())
 }
 
@@ -40,19 +40,19 @@ func TestJobsReadSingleNotFound(t *testing.T) {
 	assert.ErrorIs(t, err, ErrNotFound)
 }
 
-// tskJobServer answers GET /jobs/{id} with the given statuses in turn,
+// jobServer answers GET /jobs/{id} with the given statuses in turn,
 // repeating the last one, and counts the requests.
-func tskJobServer(t *testing.T, mux *http.ServeMux, statuses ...string) *atomic.Int32 {
+func jobServer(t *testing.T, mux *http.ServeMux, statuses ...string) *atomic.Int32 {
 	var n atomic.Int32
 	mux.HandleFunc("GET /jobs/{id}", func(w http.ResponseWriter, r *http.Request) {
-		assert.Equal(t, tskJobID, r.PathValue("id"))
+		assert.Equal(t, testJobID, r.PathValue("id"))
 		i := int(n.Add(1)) - 1
 		st := statuses[min(i, len(statuses)-1)]
 		progress := 50
 		if st == "completed" {
 			progress = 100
 		}
-		writeJSON(t, w, http.StatusOK, fmt.Sprintf(`{"job":{"id":%q,"status":%q,"progress":%d,"action":"Deleting Party"}}`, tskJobID, st, progress))
+		writeJSON(t, w, http.StatusOK, fmt.Sprintf(`{"job":{"id":%q,"status":%q,"progress":%d,"action":"Deleting Party"}}`, testJobID, st, progress))
 	})
 	return &n
 }
@@ -60,19 +60,19 @@ func tskJobServer(t *testing.T, mux *http.ServeMux, statuses ...string) *atomic.
 func TestJobsWaitUntilCompleted(t *testing.T) {
 	t.Parallel()
 	c, mux := setup(t)
-	n := tskJobServer(t, mux, "pending", "running", "completed")
-	got, resp, err := c.Jobs.Wait(t.Context(), tskJobID, time.Nanosecond)
+	n := jobServer(t, mux, "pending", "running", "completed")
+	got, resp, err := c.Jobs.Wait(t.Context(), testJobID, time.Nanosecond)
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
-	assert.Equal(t, &Job{ID: tskJobID, Status: JobCompleted, Progress: 100, Action: "Deleting Party"}, got)
+	assert.Equal(t, &Job{ID: testJobID, Status: JobCompleted, Progress: 100, Action: "Deleting Party"}, got)
 	assert.Equal(t, int32(3), n.Load())
 }
 
 func TestJobsWaitFailed(t *testing.T) {
 	t.Parallel()
 	c, mux := setup(t)
-	n := tskJobServer(t, mux, "running", "FAILED")
-	got, _, err := c.Jobs.Wait(t.Context(), tskJobID, time.Nanosecond)
+	n := jobServer(t, mux, "running", "FAILED")
+	got, _, err := c.Jobs.Wait(t.Context(), testJobID, time.Nanosecond)
 	require.ErrorIs(t, err, ErrJobFailed)
 	require.NotNil(t, got)
 	assert.Equal(t, JobStatus("FAILED"), got.Status)
@@ -103,8 +103,8 @@ func TestJobsWaitContextCanceled(t *testing.T) {
 func TestJobsWaitZeroInterval(t *testing.T) {
 	t.Parallel()
 	c, mux := setup(t)
-	n := tskJobServer(t, mux, "completed")
-	got, _, err := c.Jobs.Wait(t.Context(), tskJobID, 0)
+	n := jobServer(t, mux, "completed")
+	got, _, err := c.Jobs.Wait(t.Context(), testJobID, 0)
 	require.NoError(t, err)
 	assert.Equal(t, JobCompleted, got.Status)
 	assert.Equal(t, int32(1), n.Load())
@@ -130,7 +130,7 @@ func TestJobsInvalidArguments(t *testing.T) {
 		_, _, err = c.Jobs.Wait(ctx, id, time.Millisecond)
 		assert.ErrorIs(t, err, ErrInvalidArgument, "Wait(%q)", id)
 	}
-	_, _, err := c.Jobs.Wait(ctx, tskJobID, -time.Second)
+	_, _, err := c.Jobs.Wait(ctx, testJobID, -time.Second)
 	assert.ErrorIs(t, err, ErrInvalidArgument)
 	assert.Zero(t, n.Load())
 }

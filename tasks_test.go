@@ -15,7 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func tskDate(y int, m time.Month, d int) *Date {
+func datePtr(y int, m time.Month, d int) *Date {
 	v := NewDate(y, m, d)
 	return &v
 }
@@ -37,7 +37,7 @@ func TestTasksReadSingle(t *testing.T) {
 		Description: "Call back about renewal",
 		Detail:      Ptr("Ask about the 2026 budget"),
 		Category:    &CategoryRef{ID: 7, Name: "Call", Colour: "#f39c12"},
-		DueOn:       tskDate(2026, time.March, 15),
+		DueOn:       datePtr(2026, time.March, 15),
 		DueTime:     &TimeOfDay{Hour: 9, Minute: 30},
 		Status:      TaskStatusCompleted,
 		Party: &Party{ID: 11, Type: "person", FirstName: Ptr("Ada"), LastName: Ptr("Lovelace"),
@@ -82,17 +82,17 @@ func TestTasksReadSingleUnwrapsTaskNotKase(t *testing.T) {
 	assert.Contains(t, err.Error(), `"task"`)
 }
 
-func tskListWant(t *testing.T) []*Task {
+func wantTaskList(t *testing.T) []*Task {
 	return []*Task{
 		{
-			ID: 201, Description: "Weekly check-in", DueOn: tskDate(2026, time.April, 6), Status: TaskStatusOpen,
+			ID: 201, Description: "Weekly check-in", DueOn: datePtr(2026, time.April, 6), Status: TaskStatusOpen,
 			Opportunity: &Opportunity{ID: 31, Name: "Big deal"},
 			Owner:       &UserRef{ID: 6, Username: "jdoe", Name: "Jane Doe"},
 			Repeat:      &TaskRepeat{Frequency: RepeatWeekly, Interval: 1, On: "2"},
 			CreatedAt:   ts(t, "2026-01-05T12:00:00Z"), UpdatedAt: ts(t, "2026-01-05T12:00:00Z"),
 		},
 		{
-			ID: 202, Description: "Project kickoff", DueOn: tskDate(2026, time.April, 7), Status: TaskStatusPending,
+			ID: 202, Description: "Project kickoff", DueOn: datePtr(2026, time.April, 7), Status: TaskStatusPending,
 			Kase:      &Kase{ID: 41, Name: "Onboarding"},
 			Owner:     &UserRef{ID: 7, Username: "asmith", Name: "Al Smith"},
 			HasTrack:  true,
@@ -117,7 +117,7 @@ func TestTasksRead(t *testing.T) {
 		Status:      []TaskStatus{TaskStatusOpen, TaskStatusCompleted, TaskStatusPending},
 	})
 	require.NoError(t, err)
-	assert.Equal(t, tskListWant(t), got)
+	assert.Equal(t, wantTaskList(t), got)
 }
 
 func TestTasksReadNoOptions(t *testing.T) {
@@ -214,7 +214,7 @@ func TestTasksCreate(t *testing.T) {
 	want := &Task{
 		ID:          147248893,
 		Description: "Brand new task from postman",
-		DueOn:       tskDate(2025, time.May, 20),
+		DueOn:       datePtr(2025, time.May, 20),
 		Status:      TaskStatusOpen,
 		Owner: &UserRef{ID: 674197, Username: "integration.test", Name: "integration.tes1907",
 			PictureURL: "https://facehub.appspot.com/default/person?text=I&size=100&colour=2099955006"},

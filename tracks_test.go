@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func tskTrackShowWant() *Track {
+func wantTrackShow() *Track {
 	return &Track{
 		ID:          55,
 		Description: "Sales follow-up",
@@ -35,17 +35,17 @@ func TestTracksReadSingle(t *testing.T) {
 	})
 	got, _, err := c.Tracks.ReadSingle(t.Context(), 55, &ReadOptions{Embed: []string{"task"}})
 	require.NoError(t, err)
-	assert.Equal(t, tskTrackShowWant(), got)
+	assert.Equal(t, wantTrackShow(), got)
 }
 
-func tskTrackListWant(t *testing.T) []*Track {
+func wantTrackList(t *testing.T) []*Track {
 	return []*Track{{
 		ID:          56,
 		Description: "Project close-out",
 		TrackDateOn: NewDate(2026, time.June, 30),
 		Direction:   TrackEndDate,
 		Tasks: []*Task{{
-			ID: 301, Description: "Final invoice", DueOn: tskDate(2026, time.June, 23), Status: TaskStatusOpen,
+			ID: 301, Description: "Final invoice", DueOn: datePtr(2026, time.June, 23), Status: TaskStatusOpen,
 			Kase:  &Kase{ID: 41, Name: "Onboarding"},
 			Owner: &UserRef{ID: 6, Username: "jdoe", Name: "Jane Doe"}, HasTrack: true,
 			TaskDelayRule: Ptr(DaysAfterEndDate), DaysAfter: Ptr(7), TaskDayDelayRule: Ptr(DayDelayDays),
@@ -67,10 +67,10 @@ func TestTracksForOpportunityAndKase(t *testing.T) {
 	opts := &ListOptions{Page: 2, PerPage: 10, Embed: []string{"task"}}
 	got, _, err := c.Tracks.ForOpportunity(t.Context(), 31, opts)
 	require.NoError(t, err)
-	assert.Equal(t, tskTrackListWant(t), got)
+	assert.Equal(t, wantTrackList(t), got)
 	got, _, err = c.Tracks.ForKase(t.Context(), 31, opts)
 	require.NoError(t, err)
-	assert.Equal(t, tskTrackListWant(t), got)
+	assert.Equal(t, wantTrackList(t), got)
 }
 
 func TestTracksForRecordIter(t *testing.T) {
@@ -121,7 +121,7 @@ func TestTracksApply(t *testing.T) {
 	})
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusCreated, resp.StatusCode)
-	assert.Equal(t, tskTrackShowWant(), got)
+	assert.Equal(t, wantTrackShow(), got)
 
 	_, _, err = c.Tracks.Apply(t.Context(), TrackApply{Definition: 4, Kase: 41, TrackDateOn: NewDate(2026, time.June, 30)})
 	require.NoError(t, err)
@@ -148,7 +148,7 @@ func TestTracksUpdate(t *testing.T) {
 		Description: Set("Renamed"), TrackDateOn: Set(NewDate(2026, time.March, 1)),
 	})
 	require.NoError(t, err)
-	assert.Equal(t, tskTrackShowWant(), got)
+	assert.Equal(t, wantTrackShow(), got)
 	_, _, err = c.Tracks.Update(t.Context(), 55, TrackUpdate{Description: Null[string]()})
 	require.NoError(t, err)
 	assert.Equal(t, int32(2), calls.Load())
@@ -231,7 +231,7 @@ func TestTrackInputsMarshal(t *testing.T) {
 	testJSONMarshal(t, TrackUpdate{TrackDateOn: Set(NewDate(2026, time.May, 4))}, `{"trackDateOn":"2026-05-04"}`)
 }
 
-func tskTrackDefinitionWant(t *testing.T) *TrackDefinition {
+func wantTrackDefinition(t *testing.T) *TrackDefinition {
 	return &TrackDefinition{
 		ID:          3,
 		Description: "Sales follow-up",
@@ -266,7 +266,7 @@ func TestTrackDefinitionsReadSingle(t *testing.T) {
 	})
 	got, _, err := c.TrackDefinitions.ReadSingle(t.Context(), 3)
 	require.NoError(t, err)
-	assert.Equal(t, tskTrackDefinitionWant(t), got)
+	assert.Equal(t, wantTrackDefinition(t), got)
 }
 
 func TestTrackDefinitionsRead(t *testing.T) {
@@ -352,7 +352,7 @@ func TestTrackDefinitionsCreate(t *testing.T) {
 		},
 	})
 	require.NoError(t, err)
-	assert.Equal(t, tskTrackDefinitionWant(t), got)
+	assert.Equal(t, wantTrackDefinition(t), got)
 }
 
 func TestTrackDefinitionsUpdate(t *testing.T) {
