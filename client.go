@@ -34,6 +34,7 @@ type Client struct {
 	retry     RetryPolicy
 	logger    *slog.Logger
 	pacing    bool
+	observer  func(RequestEvent)
 	now       func() time.Time
 
 	rateMu   sync.Mutex
@@ -141,6 +142,7 @@ type settings struct {
 	logger     *slog.Logger
 	timeout    time.Duration
 	pacing     bool
+	observer   func(RequestEvent)
 }
 
 // WithToken authenticates with a personal access token (or any bearer token
@@ -246,6 +248,20 @@ func WithPacing(on bool) Option {
 	}
 }
 
+// WithObserver calls fn after every attempt of every request, with its
+// method, URL, status, duration, rate budget, error and retry decision: a
+// hook for metrics and tracing. fn runs on the request's goroutine, so it
+// must be quick and safe for concurrent use.
+func WithObserver(fn func(RequestEvent)) Option {
+	return func(s *settings) error {
+		if fn == nil {
+			return invalidArg("observer", "must not be nil")
+		}
+		s.observer = fn
+		return nil
+	}
+}
+
 // NewClient returns a client configured by opts. It sends nothing over the
 // network. One of WithToken or WithTokenSource is required.
 func NewClient(opts ...Option) (*Client, error) {
@@ -296,6 +312,7 @@ func NewClient(opts ...Option) (*Client, error) {
 		retry:     s.retry,
 		logger:    logger,
 		pacing:    s.pacing,
+		observer:  s.observer,
 		now:       time.Now,
 	}
 	c.common.client = c

@@ -14,6 +14,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -650,4 +651,62 @@ func TestRetryOnConnectionDroppedMidBody(t *testing.T) {
 	_, _, err = recordsEP(c).get(t.Context(), 2, nil)
 	require.Error(t, err)
 	assert.EqualValues(t, 1, bad.Load())
+}
+
+func TestObserverSeesEveryAttempt(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var events []RequestEvent
+	c, mux := setup(t, WithObserver(func(ev RequestEvent) {
+		mu.Lock()
+		events = append(events, ev)
+		mu.Unlock()
+	}))
+	var calls atomic.Int32
+	mux.HandleFunc("GET /records/1", func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) == 1 {
+			writeJSON(t, w, 503, `{"message":"busy"}`)
+			return
+		}
+		rateHeaders(w, 3998, time.Now().Add(time.Hour))
+		writeJSON(t, w, 200, `{"record":{"id":1}}`)
+	})
+	_, _, err := recordsEP(c).get(t.Context(), 1, nil)
+	require.NoError(t, err)
+	require.Len(t, events, 2)
+	first, second := events[0], events[1]
+	assert.Equal(t, "GET", first.Method)
+	assert.True(t, strings.HasSuffix(first.URL, "/api/v2/records/1"), first.URL)
+	assert.Equal(t, 1, first.Attempt)
+	assert.Equal(t, 503, first.StatusCode)
+	var apiErr *APIError
+	assert.ErrorAs(t, first.Err, &apiErr)
+	assert.True(t, first.Retry)
+	assert.Equal(t, 2, second.Attempt)
+	assert.Equal(t, 200, second.StatusCode)
+	assert.NoError(t, second.Err)
+	assert.False(t, second.Retry)
+	assert.Equal(t, 3998, second.Rate.Remaining)
+	assert.Positive(t, second.Duration)
+
+	_, err = NewClient(WithToken("x"), WithObserver(nil))
+	assert.ErrorIs(t, err, ErrInvalidArgument)
+}
+
+func TestRetryKeepsCallersWriter(t *testing.T) {
+	t.Parallel()
+	c, mux := setup(t)
+	var calls atomic.Int32
+	mux.HandleFunc("GET /file", func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) == 1 {
+			writeJSON(t, w, 503, `{}`)
+			return
+		}
+		_, _ = io.WriteString(w, "payload")
+	})
+	var buf bytes.Buffer
+	buf.WriteString("kept:")
+	_, err := c.call(t.Context(), &request{method: "GET", path: "file"}, &buf)
+	require.NoError(t, err)
+	assert.Equal(t, "kept:payload", buf.String())
 }

@@ -138,15 +138,16 @@ func (c *Client) call(ctx context.Context, r *request, out any) (*Response, erro
 			return nil, err
 		}
 	}
-	idempotent := r.method != http.MethodPost || r.readOnly
 	// A raw body can be sent again only if it can be rewound to where it
 	// started; otherwise a retry would send what is left of it.
-	rawSeeker, rawReplayable := r.raw.(io.Seeker)
+	replayable := true
 	var rawStart int64
-	if rawReplayable {
-		if rawStart, err = rawSeeker.Seek(0, io.SeekCurrent); err != nil {
-			rawReplayable = false
+	if r.raw != nil {
+		seeker, ok := r.raw.(io.Seeker)
+		if ok {
+			rawStart, err = seeker.Seek(0, io.SeekCurrent)
 		}
+		replayable = ok && err == nil
 	}
 
 	for attempt := 1; ; attempt++ {
@@ -157,7 +158,7 @@ func (c *Client) call(ctx context.Context, r *request, out any) (*Response, erro
 		switch {
 		case r.raw != nil:
 			if attempt > 1 {
-				if _, err := rawSeeker.Seek(rawStart, io.SeekStart); err != nil {
+				if _, err := r.raw.(io.Seeker).Seek(rawStart, io.SeekStart); err != nil {
 					return nil, fmt.Errorf("capsule: rewinding the request body: %w", err)
 				}
 			}
@@ -165,98 +166,124 @@ func (c *Client) call(ctx context.Context, r *request, out any) (*Response, erro
 		case body != nil:
 			reader = bytes.NewReader(body)
 		}
-		req, err := http.NewRequestWithContext(ctx, r.method, target, reader)
-		if err != nil {
-			return nil, invalidArg("request", "%v", err)
-		}
-		req.Header.Set("Accept", "application/json")
-		req.Header.Set("User-Agent", c.userAgent)
-		if body != nil {
-			req.Header.Set("Content-Type", "application/json")
-		}
-		for k, vs := range r.header {
-			req.Header[k] = vs
-		}
-		replayable := req.Body == nil || req.GetBody != nil
-		if r.raw != nil {
-			replayable = rawReplayable
-		}
-
 		start := time.Now()
-		resp, err := c.http.Do(req)
-		if err != nil {
-			if ctxErr := ctx.Err(); ctxErr != nil {
-				return nil, ctxErr
-			}
-			c.logger.LogAttrs(ctx, slog.LevelDebug, "capsule request failed",
-				slog.String("method", r.method), slog.String("url", target), slog.Int("attempt", attempt), slog.String("error", err.Error()))
-			a := Attempt{Number: attempt, Method: r.method, Idempotent: idempotent, Sent: !notSent(err), Err: err, Now: c.now()}
-			if wait, ok := c.retry.Retry(a); ok && replayable {
-				if err := c.backoff(ctx, r.method, target, attempt, wait, 0); err != nil {
-					return nil, err
-				}
-				continue
-			}
-			return nil, fmt.Errorf("capsule: %s %s: %w", r.method, target, err)
+		resp, failed, err := c.attempt(ctx, r, target, reader, body != nil, out)
+		ev := RequestEvent{Method: r.method, URL: target, Attempt: attempt, Duration: time.Since(start), Err: err}
+		if resp != nil {
+			ev.StatusCode, ev.Rate = resp.StatusCode, resp.Rate
 		}
-		response := newResponse(resp)
-		if rate, ok := parseRate(resp.Header); ok {
-			c.setRate(rate)
+		if failed != nil && replayable {
+			failed.Number = attempt
+			failed.Method = r.method
+			failed.Idempotent = r.method != http.MethodPost || r.readOnly
+			failed.Now = c.now()
+			ev.Wait, ev.Retry = c.retry.Retry(*failed)
 		}
-		c.logger.LogAttrs(ctx, slog.LevelDebug, "capsule request",
-			slog.String("method", r.method), slog.String("url", target), slog.Int("status", resp.StatusCode),
-			slog.Int("attempt", attempt), slog.Duration("duration", time.Since(start)))
-
-		if resp.StatusCode < 400 {
-			// A body copied to a writer cannot be taken back, so only
-			// decoded bodies are read again after a failed read.
-			var br *bodyReader
-			if _, isWriter := out.(io.Writer); !isWriter && out != nil {
-				br = &bodyReader{ReadCloser: resp.Body}
-				resp.Body = br
-			}
-			err := decodeResponse(resp, r.outKey, out)
-			if err != nil && br != nil && br.err != nil && ctx.Err() == nil {
-				// The connection failed in the middle of the body: a
-				// transport error, retried like one.
-				a := Attempt{Number: attempt, Method: r.method, Idempotent: idempotent, Sent: true, Err: br.err, Now: c.now()}
-				if wait, ok := c.retry.Retry(a); ok && replayable {
-					if err := c.backoff(ctx, r.method, target, attempt, wait, 0); err != nil {
-						return nil, err
-					}
-					resetValue(out)
-					continue
-				}
-			}
-			if err != nil {
-				err = fmt.Errorf("capsule: %s %s: decoding response: %w", r.method, target, err)
-			}
-			return response, err
+		c.observe(ctx, ev)
+		if !ev.Retry {
+			return resp, err
 		}
-
-		errBody, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-		drainAndClose(resp.Body)
-		apiErr := newAPIError(r.method, target, resp, errBody)
-		a := Attempt{Number: attempt, Method: r.method, Idempotent: idempotent, Sent: true,
-			StatusCode: resp.StatusCode, Rate: response.Rate, Now: c.now()}
-		if wait, ok := c.retry.Retry(a); ok && replayable {
-			if err := c.backoff(ctx, r.method, target, attempt, wait, resp.StatusCode); err != nil {
-				return response, err
-			}
-			continue
+		if err := sleep(ctx, ev.Wait); err != nil {
+			return resp, err
 		}
-		if resp.StatusCode == http.StatusTooManyRequests {
-			return response, &RateLimitError{Rate: response.Rate, Err: apiErr}
-		}
-		return response, apiErr
+		resetValue(out)
 	}
 }
 
-func (c *Client) backoff(ctx context.Context, method, target string, attempt int, wait time.Duration, status int) error {
-	c.logger.LogAttrs(ctx, slog.LevelInfo, "capsule retry",
-		slog.String("method", method), slog.String("url", target), slog.Int("attempt", attempt),
-		slog.Int("status", status), slog.Duration("wait", wait))
-	return sleep(ctx, wait)
+// attempt sends one request and reads its response. failed describes a
+// failure the retry policy may retry (its Number, Method, Idempotent and
+// Now are filled in by call); it is nil when the outcome is final.
+func (c *Client) attempt(ctx context.Context, r *request, target string, body io.Reader, isJSON bool, out any) (response *Response, failed *Attempt, err error) {
+	req, err := http.NewRequestWithContext(ctx, r.method, target, body)
+	if err != nil {
+		return nil, nil, invalidArg("request", "%v", err)
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.userAgent)
+	if isJSON {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, vs := range r.header {
+		req.Header[k] = vs
+	}
+
+	resp, err := c.http.Do(req)
+	if err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return nil, nil, ctxErr
+		}
+		return nil, &Attempt{Sent: !notSent(err), Err: err}, fmt.Errorf("capsule: %s %s: %w", r.method, target, err)
+	}
+	response = newResponse(resp)
+	if rate, ok := parseRate(resp.Header); ok {
+		c.setRate(rate)
+	}
+
+	if resp.StatusCode < 400 {
+		// A body copied to a writer cannot be taken back, so only decoded
+		// bodies are read again after a failed read.
+		var br *bodyReader
+		if _, isWriter := out.(io.Writer); !isWriter && out != nil {
+			br = &bodyReader{ReadCloser: resp.Body}
+			resp.Body = br
+		}
+		if err := decodeResponse(resp, r.outKey, out); err != nil {
+			err = fmt.Errorf("capsule: %s %s: decoding response: %w", r.method, target, err)
+			if br != nil && br.err != nil && ctx.Err() == nil {
+				// The connection failed in the middle of the body: a
+				// transport error, retried like one.
+				return response, &Attempt{Sent: true, Err: br.err}, err
+			}
+			return response, nil, err
+		}
+		return response, nil, nil
+	}
+
+	errBody, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	drainAndClose(resp.Body)
+	apiErr := newAPIError(r.method, target, resp, errBody)
+	failed = &Attempt{Sent: true, StatusCode: resp.StatusCode, Rate: response.Rate}
+	if resp.StatusCode == http.StatusTooManyRequests {
+		return response, failed, &RateLimitError{Rate: response.Rate, Err: apiErr}
+	}
+	return response, failed, apiErr
+}
+
+// RequestEvent describes one attempt of a request, for logs, metrics and
+// tracing (see WithObserver). URL never carries credentials.
+type RequestEvent struct {
+	Method   string
+	URL      string
+	Attempt  int           // 1 for the first try
+	Duration time.Duration // from sending to the end of reading the response
+	// StatusCode is the response status, or 0 when no response arrived.
+	StatusCode int
+	// Rate is the budget reported with the response, if any.
+	Rate Rate
+	// Err is the attempt's error, or nil when it succeeded.
+	Err error
+	// Retry reports whether the request is tried again after Wait.
+	Retry bool
+	Wait  time.Duration
+}
+
+// observe logs ev and hands it to the observer.
+func (c *Client) observe(ctx context.Context, ev RequestEvent) {
+	attrs := []slog.Attr{
+		slog.String("method", ev.Method), slog.String("url", ev.URL), slog.Int("attempt", ev.Attempt),
+		slog.Int("status", ev.StatusCode), slog.Duration("duration", ev.Duration),
+	}
+	if ev.Err != nil {
+		attrs = append(attrs, slog.String("error", ev.Err.Error()))
+	}
+	if ev.Retry {
+		c.logger.LogAttrs(ctx, slog.LevelInfo, "capsule retry", append(attrs, slog.Duration("wait", ev.Wait))...)
+	} else {
+		c.logger.LogAttrs(ctx, slog.LevelDebug, "capsule request", attrs...)
+	}
+	if c.observer != nil {
+		c.observer(ev)
+	}
 }
 
 // bodyReader remembers the first error other than io.EOF met while reading
@@ -275,8 +302,13 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// resetValue zeroes what out points to, before it is decoded again.
+// resetValue zeroes what out points to, before it is decoded again. A
+// writer is left alone: it is the caller's, and nothing was copied to it
+// by an attempt that is retried.
 func resetValue(out any) {
+	if _, isWriter := out.(io.Writer); isWriter {
+		return
+	}
 	if v := reflect.ValueOf(out); v.Kind() == reflect.Pointer && !v.IsNil() {
 		v.Elem().SetZero()
 	}
