@@ -128,8 +128,9 @@ func (s *RestHooksService) Plan(ctx context.Context, want []RestHookInput) (*Hoo
 // touched. Running it again with the same want changes nothing, so it suits
 // a program that declares its hooks at start-up.
 //
-// A hook matches a wanted subscription when the event and target URL are
-// equal and the embed lists hold the same items (order and spaces aside).
+// A hook matches a wanted subscription when the event and the target URL
+// are equal (as strings) and the embed lists hold the same items (order and
+// spaces aside).
 // The description is not compared: Capsule cannot update a hook, and
 // replacing one only for its description would interrupt its deliveries.
 // To change a hook's embed, want the new embed: Ensure subscribes the new
@@ -150,7 +151,9 @@ func (s *RestHooksService) Plan(ctx context.Context, want []RestHookInput) (*Hoo
 // Removed say what was done, with the error. A subscription is never sent
 // twice (see Subscribe); after a network error it may exist without Ensure
 // knowing, and the next Ensure finds it and keeps it. A hook that is already
-// gone when Ensure unsubscribes it (404) counts as removed.
+// gone when Ensure unsubscribes it (404) counts as removed. Run one Ensure
+// at a time for a target URL: two at once may both subscribe a missing
+// hook, a repeat that the next Ensure removes.
 //
 // Capsule API docs: https://developer.capsulecrm.com/v2/operations/REST_Hook
 // GET /resthooks (then POST /resthooks and DELETE /resthooks/{restHookId} as needed)
@@ -277,7 +280,7 @@ func planHooks(existing []*RestHook, want []RestHookInput) *HookPlan {
 }
 
 // hookAdminHint explains Capsule's refusals of hook writes.
-const hookAdminHint = "only an account administrator, authenticated through a registered OAuth application (not a personal access token), may manage REST hooks"
+const hookAdminHint = "only an account administrator, authenticated through a registered OAuth application (not a personal access token) with write access, may manage REST hooks"
 
 // hookWriteError makes Capsule's refusal of a hook write say why and match
 // ErrForbidden: a 403, or a 400/422 whose message names the administrator
