@@ -156,5 +156,6 @@
 //	c, _ := capsule.NewClient(capsule.WithBaseURL(srv.BaseURL), capsule.WithToken(srv.Token))
 //
 // The command cmd/capsule-fake serves the same fake on a port, for programs
-// written in other languages.
+// written in other languages. The command cmd/capsule reads an account (or,
+// with -fake, the fake) from the shell.
 package capsule

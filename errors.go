@@ -19,7 +19,9 @@ var (
 	// ErrUnauthorized matches 401 responses: a missing, unknown or expired token.
 	ErrUnauthorized = errors.New("capsule: unauthorized")
 	// ErrForbidden matches 403 responses: the token lacks the scope (for
-	// example a read-only token on a write).
+	// example a read-only token on a write). It also matches Capsule's
+	// refusal of a REST hook write to anyone but an account administrator
+	// through a registered OAuth application.
 	ErrForbidden = errors.New("capsule: forbidden")
 	// ErrValidation matches 400 and 422 responses: Capsule refused the input.
 	ErrValidation = errors.New("capsule: validation failed")

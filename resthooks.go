@@ -135,8 +135,10 @@ func (s *RestHooksService) ReadSingle(ctx context.Context, id int64) (*RestHook,
 // changes to in.TargetURL (see WebhookHandler). in.Event must be one of the
 // Event... constants and in.TargetURL an absolute http(s) URL. Only an
 // account administrator, through a registered OAuth application (not a
-// personal token), may subscribe; an account has at most 20 hooks, one
-// event each. Capsule has no update: unsubscribe and subscribe again.
+// personal token), may subscribe: Capsule's refusal matches ErrForbidden
+// and says so. An account has at most MaxRestHooks (20) hooks, one event
+// each. Capsule has no update: unsubscribe and subscribe again, or declare
+// the hooks you want with Ensure.
 //
 // Capsule API docs: https://developer.capsulecrm.com/v2/operations/REST_Hook
 // POST /resthooks
@@ -144,17 +146,20 @@ func (s *RestHooksService) Subscribe(ctx context.Context, in *RestHookInput) (*R
 	if err := checkRestHookInput(in); err != nil {
 		return nil, nil, err
 	}
-	return s.endpoint().create(ctx, in, nil)
+	hook, resp, err := s.endpoint().create(ctx, in, nil)
+	return hook, resp, hookWriteError(err)
 }
 
 // Unsubscribe deletes the REST hook with the given id; deliveries stop at
 // once. A receiver can also unsubscribe by answering 410 Gone (see
-// ErrHookGone).
+// ErrHookGone). Like Subscribe, it needs an account administrator through
+// a registered OAuth application; Capsule's refusal matches ErrForbidden.
 //
 // Capsule API docs: https://developer.capsulecrm.com/v2/operations/REST_Hook
 // DELETE /resthooks/{restHookId}
 func (s *RestHooksService) Unsubscribe(ctx context.Context, id int64) (*Response, error) {
-	return s.endpoint().delete(ctx, id)
+	resp, err := s.endpoint().delete(ctx, id)
+	return resp, hookWriteError(err)
 }
 
 func checkRestHookInput(in *RestHookInput) error {

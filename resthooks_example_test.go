@@ -52,3 +52,25 @@ func ExampleRestHooksService_Subscribe() {
 	}
 	log.Printf("hook %d delivers %s to %s", hook.ID, hook.Event, hook.TargetURL)
 }
+
+// Declare the hooks a program needs at start-up: the first run subscribes
+// them, later runs change nothing, and a changed list is applied. Hooks at
+// other target URLs are left alone.
+func ExampleRestHooksService_Ensure() {
+	c, err := capsule.NewClient(capsule.WithToken("oauth-access-token"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	const target = "https://example.com/hooks/capsule/x7f9"
+	want := []capsule.RestHookInput{
+		{Event: capsule.Set(capsule.EventPartyCreated), TargetURL: capsule.Set(target), Embed: capsule.Set("fields,tags")},
+		{Event: capsule.Set(capsule.EventPartyUpdated), TargetURL: capsule.Set(target), Embed: capsule.Set("fields,tags")},
+		{Event: capsule.Set(capsule.EventOpportunityClosed), TargetURL: capsule.Set(target)},
+	}
+	plan, _, err := c.RestHooks.Ensure(context.Background(), want)
+	if err != nil {
+		// plan (when not nil) says what was done before the failure.
+		log.Fatal(err)
+	}
+	log.Printf("%d hooks kept, %d subscribed, %d unsubscribed", len(plan.Keep), len(plan.Added), len(plan.Removed))
+}
