@@ -13,8 +13,8 @@ type Board struct {
 	ID          int64     `json:"id"`
 	Name        string    `json:"name"`
 	Description string    `json:"description"`
-	CreatedAt   time.Time `json:"createdAt"`
-	UpdatedAt   time.Time `json:"updatedAt"`
+	CreatedAt   time.Time `json:"createdAt,omitzero"`
+	UpdatedAt   time.Time `json:"updatedAt,omitzero"`
 }
 
 // BoardInput is the body of a board creation or update.
@@ -31,8 +31,8 @@ type Stage struct {
 	// Board is the board the stage belongs to.
 	Board        NamedRef  `json:"board"`
 	DisplayOrder int       `json:"displayOrder"`
-	CreatedAt    time.Time `json:"createdAt"`
-	UpdatedAt    time.Time `json:"updatedAt"`
+	CreatedAt    time.Time `json:"createdAt,omitzero"`
+	UpdatedAt    time.Time `json:"updatedAt,omitzero"`
 }
 
 // StageInput is the body of a stage creation or update. Board is only used

@@ -39,8 +39,8 @@ type Entry struct {
 	// Parties and Participants are set on emails.
 	Parties      []Party       `json:"parties"`
 	Participants []Participant `json:"participants"`
-	CreatedAt    time.Time     `json:"createdAt"`
-	UpdatedAt    time.Time     `json:"updatedAt"`
+	CreatedAt    time.Time     `json:"createdAt,omitzero"`
+	UpdatedAt    time.Time     `json:"updatedAt,omitzero"`
 }
 
 // EntryType is the kind of an entry.

@@ -28,8 +28,8 @@ type Kase struct {
 	ExpectedCloseOn *Date     `json:"expectedCloseOn,omitempty"`
 	ClosedOn        *Date     `json:"closedOn,omitempty"`
 
-	CreatedAt       time.Time  `json:"createdAt"`
-	UpdatedAt       time.Time  `json:"updatedAt"`
+	CreatedAt       time.Time  `json:"createdAt,omitzero"`
+	UpdatedAt       time.Time  `json:"updatedAt,omitzero"`
 	LastContactedAt *time.Time `json:"lastContactedAt,omitempty"`
 
 	// Tags is only returned with EmbedTags.

@@ -261,8 +261,8 @@ type LostReason struct {
 	// IncludedForConversion reports whether opportunities lost for this
 	// reason count in conversion statistics.
 	IncludedForConversion bool      `json:"includedForConversion"`
-	CreatedAt             time.Time `json:"createdAt"`
-	UpdatedAt             time.Time `json:"updatedAt"`
+	CreatedAt             time.Time `json:"createdAt,omitzero"`
+	UpdatedAt             time.Time `json:"updatedAt,omitzero"`
 }
 
 // LostReasonInput is the body of a lost reason creation or update.

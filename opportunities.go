@@ -41,8 +41,8 @@ type Opportunity struct {
 	// sends it (Open, Won, Lost).
 	Status string `json:"status,omitempty"`
 
-	CreatedAt          time.Time  `json:"createdAt"`
-	UpdatedAt          time.Time  `json:"updatedAt"`
+	CreatedAt          time.Time  `json:"createdAt,omitzero"`
+	UpdatedAt          time.Time  `json:"updatedAt,omitzero"`
 	LastContactedAt    *time.Time `json:"lastContactedAt,omitempty"`
 	LastStageChangedAt *time.Time `json:"lastStageChangedAt,omitempty"`
 

@@ -31,8 +31,8 @@ type Party struct {
 	Name string `json:"name,omitempty"`
 
 	About           *string    `json:"about,omitempty"`
-	CreatedAt       time.Time  `json:"createdAt"`
-	UpdatedAt       time.Time  `json:"updatedAt"`
+	CreatedAt       time.Time  `json:"createdAt,omitzero"`
+	UpdatedAt       time.Time  `json:"updatedAt,omitzero"`
 	LastContactedAt *time.Time `json:"lastContactedAt,omitempty"`
 	PictureURL      string     `json:"pictureURL,omitempty"`
 	Owner           *UserRef   `json:"owner,omitempty"`

@@ -822,3 +822,16 @@ func seqIDs(n int) []int64 {
 	}
 	return ids
 }
+
+// A nested party stub re-encodes without invented timestamps.
+func TestPartyStubReencodes(t *testing.T) {
+	t.Parallel()
+	var o Opportunity
+	require.NoError(t, json.Unmarshal([]byte(`{"id":1,"party":{"id":2,"type":"organisation","name":"Acme"},"createdAt":"2024-01-02T03:04:05Z"}`), &o))
+	b, err := json.Marshal(o.Party)
+	require.NoError(t, err)
+	assert.NotContains(t, string(b), "createdAt")
+	b, err = json.Marshal(o)
+	require.NoError(t, err)
+	assert.Contains(t, string(b), `"createdAt":"2024-01-02T03:04:05Z"`)
+}

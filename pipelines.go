@@ -17,8 +17,8 @@ type Pipeline struct {
 	// sends it.
 	OpenMilestoneCount int64 `json:"openMilestoneCount,omitempty"`
 	// CreatedAt and UpdatedAt are zero when Capsule does not send them.
-	CreatedAt time.Time `json:"createdAt"`
-	UpdatedAt time.Time `json:"updatedAt"`
+	CreatedAt time.Time `json:"createdAt,omitzero"`
+	UpdatedAt time.Time `json:"updatedAt,omitzero"`
 }
 
 // PipelineInput is the body of a pipeline creation or update.
@@ -43,8 +43,8 @@ type Milestone struct {
 	// Pipeline is the pipeline the milestone belongs to, when sent.
 	Pipeline     *NamedRef `json:"pipeline"`
 	DisplayOrder *int      `json:"displayOrder,omitempty"`
-	CreatedAt    time.Time `json:"createdAt"`
-	UpdatedAt    time.Time `json:"updatedAt"`
+	CreatedAt    time.Time `json:"createdAt,omitzero"`
+	UpdatedAt    time.Time `json:"updatedAt,omitzero"`
 }
 
 // MilestoneInput is the body of a milestone creation or update.

@@ -125,8 +125,8 @@ func embedOf(opts *ReadOptions) []string {
 type Team struct {
 	ID        int64     `json:"id"`
 	Name      string    `json:"name"`
-	CreatedAt time.Time `json:"createdAt"`
-	UpdatedAt time.Time `json:"updatedAt"`
+	CreatedAt time.Time `json:"createdAt,omitzero"`
+	UpdatedAt time.Time `json:"updatedAt,omitzero"`
 	// Memberships is only filled with embed=memberships.
 	Memberships []TeamMembership `json:"memberships,omitempty"`
 }

@@ -93,8 +93,8 @@ type RestHook struct {
 	Embed string `json:"embed"`
 	// Batched reports whether one delivery may carry several records.
 	Batched   bool      `json:"batched"`
-	CreatedAt time.Time `json:"createdAt"`
-	UpdatedAt time.Time `json:"updatedAt"`
+	CreatedAt time.Time `json:"createdAt,omitzero"`
+	UpdatedAt time.Time `json:"updatedAt,omitzero"`
 }
 
 // RestHookInput is the body of a REST hook subscription. Event and

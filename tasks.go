@@ -52,8 +52,8 @@ type Task struct {
 	// documented.
 	Active                *bool     `json:"active"`
 	OverrideToCurrentUser *bool     `json:"overrideToCurrentUser"`
-	CreatedAt             time.Time `json:"createdAt"`
-	UpdatedAt             time.Time `json:"updatedAt"`
+	CreatedAt             time.Time `json:"createdAt,omitzero"`
+	UpdatedAt             time.Time `json:"updatedAt,omitzero"`
 }
 
 // UnmarshalJSON decodes a task, taking the repeat rule from "repeat" or,

@@ -175,8 +175,8 @@ type TrackDefinition struct {
 	CaptureRule     CaptureRule           `json:"captureRule"`
 	Direction       TrackDirection        `json:"direction"`
 	TaskDefinitions []TrackTaskDefinition `json:"taskDefinitions"`
-	CreatedAt       time.Time             `json:"createdAt"`
-	UpdatedAt       time.Time             `json:"updatedAt"`
+	CreatedAt       time.Time             `json:"createdAt,omitzero"`
+	UpdatedAt       time.Time             `json:"updatedAt,omitzero"`
 }
 
 // CaptureRule says which kind of record a track definition applies to.
@@ -201,8 +201,8 @@ type TrackTaskDefinition struct {
 	DisplayOrder  int                `json:"displayOrder"`
 	Category      *CategoryRef       `json:"category"`
 	Assignee      *TrackTaskAssignee `json:"trackTaskAssignee"`
-	CreatedAt     *time.Time         `json:"createdAt"`
-	UpdatedAt     *time.Time         `json:"updatedAt"`
+	CreatedAt     *time.Time         `json:"createdAt,omitzero"`
+	UpdatedAt     *time.Time         `json:"updatedAt,omitzero"`
 }
 
 // TrackTaskAssignee says who gets the tasks of a track task definition.
