@@ -43,8 +43,9 @@ type Change[T any] struct {
 //
 // A run reads since the cursor exactly and, once iterated to the end, sets
 // the next cursor to the server's time at its start (the Date header of its
-// first response) less Overlap, so a change made while the run was reading
-// is read by the next run. The feed is therefore at least once: the next run
+// first response, or this machine's clock before the first request when
+// that response has no valid Date) less Overlap, so a change made while the
+// run was reading is read by the next run, whatever the clock skew. The feed is therefore at least once: the next run
 // delivers again what changed in the overlap, and a deletion can be reported
 // twice. Apply the changes in order, upserting records and removing deleted
 // and restricted ids by id, idempotently; then persist Cursor:
@@ -69,11 +70,11 @@ type Change[T any] struct {
 // one for the deleted feed when the cursor is not zero.
 //
 // Capsule pages lists by offset: a record deleted or restricted while a run
-// is between two pages shifts the later records back by one, and the first
-// record of the next page can be passed over without being delivered, in
-// this run or the next. Runs that read a single page are not affected; a
-// periodic run from the zero cursor (a full read, replacing what you hold)
-// repairs any such gap.
+// is between two pages shifts the later records back by one, so the first
+// record of the next page can be passed over, and the next run delivers it
+// only if it changes again. Runs that read a single page are not affected;
+// a periodic run from the zero cursor (a full read, replacing what you
+// hold) repairs any such gap.
 //
 // A ChangeFeed runs one iteration at a time; each call of All starts a new
 // run from the cursor the feed was made with.
@@ -224,8 +225,8 @@ func nextSince(start time.Time, overlap time.Duration) time.Time {
 // Changes returns the feed of the parties created, changed, deleted or
 // restricted since cursor, for an incremental sync (see ChangeFeed); the
 // zero cursor reads every party. opts takes Embed and PerPage (default
-// 100); Page and Since must be left zero, since the feed reads every page
-// since the cursor, or All reports an error matching ErrInvalidArgument
+// 100). Page and Since must be left zero, as the feed reads every page from
+// the cursor; otherwise All reports an error matching ErrInvalidArgument
 // without sending a request.
 //
 // Capsule API docs: https://developer.capsulecrm.com/v2/operations/Party#listParties
@@ -237,8 +238,8 @@ func (s *PartiesService) Changes(cursor SyncCursor, opts *ListOptions) *ChangeFe
 // Changes returns the feed of the opportunities created, changed, deleted
 // or restricted since cursor, for an incremental sync (see ChangeFeed); the
 // zero cursor reads every opportunity. opts takes Embed and PerPage
-// (default 100); Page and Since must be left zero, or All reports an error
-// matching ErrInvalidArgument without sending a request.
+// (default 100). Page and Since must be left zero; otherwise All reports an
+// error matching ErrInvalidArgument without sending a request.
 //
 // Capsule API docs: https://developer.capsulecrm.com/v2/operations/Opportunity#listOpportunities
 // GET /opportunities (then GET /opportunities/deleted)
@@ -249,8 +250,8 @@ func (s *OpportunitiesService) Changes(cursor SyncCursor, opts *ListOptions) *Ch
 // Changes returns the feed of the kases (projects) created, changed,
 // deleted or restricted since cursor, for an incremental sync (see
 // ChangeFeed); the zero cursor reads every kase. opts takes Embed and
-// PerPage (default 100); Page and Since must be left zero, or All reports an
-// error matching ErrInvalidArgument without sending a request.
+// PerPage (default 100). Page and Since must be left zero; otherwise All
+// reports an error matching ErrInvalidArgument without sending a request.
 //
 // Capsule API docs: https://developer.capsulecrm.com/v2/operations/Project#listProjects
 // GET /kases (then GET /kases/deleted)
