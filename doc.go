@@ -130,15 +130,26 @@
 //
 // # Incremental sync
 //
-// Export once with ReadIter, remembering the time before you started. Later,
-// read only what changed with ListOptions.Since, and what was deleted with
-// ReadDeleted, which also lists records that became restricted to you:
+// Changes (on Parties, Opportunities and Kases) returns a ChangeFeed: what
+// was created or changed since a SyncCursor, page by page, then what was
+// deleted or became restricted to you. The zero cursor reads everything.
+// After a run without error, Cursor is where the next run starts: Capsule's
+// own time at the start of this one (its Date header) less
+// DefaultSyncOverlap, because Capsule compares since with whole-second
+// timestamps and your clock is not Capsule's:
 //
-//	since := last.Add(-time.Minute) // Capsule's timestamps are whole seconds: overlap a little
-//	changed := c.Parties.ReadIter(ctx, &capsule.ListOptions{Since: since})
-//	deleted, _, err := c.Parties.ReadDeleted(ctx, since)
+//	feed := c.Parties.Changes(cursor, nil)
+//	for ch, err := range feed.All(ctx) {
+//		if err != nil {
+//			return err // the cursor is unchanged: the next run repeats this one
+//		}
+//		apply(ch) // ch.Record, ch.Deleted or ch.Restricted
+//	}
+//	cursor = feed.Cursor() // persist it; it marshals to JSON
 //
-// A record may then be seen twice; keep the last version of each id.
+// What changed in the overlap is delivered again by the next run: upsert
+// and delete by id. ListOptions.Since and ReadDeleted remain for reading by
+// hand.
 //
 // # Long-running work
 //

@@ -22,7 +22,8 @@ type ListOptions struct {
 	// kases). It is sent in UTC, to the second, and Capsule compares it with
 	// updatedAt, which is also whole seconds: for incremental sync, start a
 	// little before the last cursor and de-duplicate by id, or a change made
-	// in the cursor's own second is missed.
+	// in the cursor's own second is missed. The services' Changes feeds do
+	// this, with the deleted feed, under one cursor.
 	Since time.Time `url:"-"`
 	// Embed adds data that records leave out by default, such as "tags" or
 	// "fields".

@@ -289,6 +289,11 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
+	// The Date header comes from the fake's clock, not the machine's, so a
+	// client that takes the server's time from it (an incremental sync's
+	// cursor) sees SetNow and Advance; net/http keeps a Date that is set.
+	w.Header().Set("Date", f.now().UTC().Format(http.TimeFormat))
+
 	if kind != faultNone {
 		// a fault answers without reading the body; read it for the log
 		_, _ = io.Copy(io.Discard, io.LimitReader(cb, 64<<10))

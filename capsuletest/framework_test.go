@@ -512,3 +512,35 @@ func TestAsyncDeletesAndJobs(t *testing.T) {
 	// Phase-1 resources delete synchronously even with the switch on.
 	req(t, srv, "DELETE", "/categories/101", srv.Token, nil).want(t, 204)
 }
+
+// Every reply's Date header is the fake's clock, whole seconds in GMT, so a
+// client that reads the server's time sees SetNow and Advance.
+func TestDateHeaderFollowsClock(t *testing.T) {
+	srv := newServer(t)
+	srv.SetNow(time.Date(2025, 6, 2, 10, 0, 0, 900_000_000, time.FixedZone("CEST", 2*3600)))
+	if got := get(t, srv, "/site").want(t, 200).header.Get("Date"); got != "Mon, 02 Jun 2025 08:00:00 GMT" {
+		t.Errorf("Date %q", got)
+	}
+	srv.Advance(90 * time.Second)
+	for _, r := range []resp{
+		get(t, srv, "/parties?since=2025-06-01T00:00:00Z").want(t, 200),
+		get(t, srv, "/nothing").want(t, 404),
+		req(t, srv, "GET", "/site", "", nil).want(t, 401),
+	} {
+		if got := r.header.Get("Date"); got != "Mon, 02 Jun 2025 08:01:30 GMT" {
+			t.Errorf("status %d: Date %q", r.status, got)
+		}
+	}
+	srv.FailNext(1, 503)
+	if got := get(t, srv, "/site").want(t, 503).header.Get("Date"); got != "Mon, 02 Jun 2025 08:01:30 GMT" {
+		t.Errorf("injected 503: Date %q", got)
+	}
+
+	// Without SetNow, the clock given to WithClock (shifted by Advance).
+	at := time.Date(2031, 1, 2, 3, 4, 5, 0, time.UTC)
+	clocked := newServer(t, capsuletest.WithClock(func() time.Time { return at }))
+	clocked.Advance(time.Hour)
+	if got := get(t, clocked, "/site").want(t, 200).header.Get("Date"); got != "Thu, 02 Jan 2031 04:04:05 GMT" {
+		t.Errorf("WithClock: Date %q", got)
+	}
+}

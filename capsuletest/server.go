@@ -97,7 +97,8 @@ func defaultConfig() config {
 // record resources. The same n always gives the same data.
 func WithSeed(n int) Option { return func(c *config) { c.seed = max(n, 0) } }
 
-// WithClock replaces the server's clock (timestamps, rate-limit windows, token expiry).
+// WithClock replaces the server's clock (timestamps, the Date header of every reply,
+// rate-limit windows, token expiry).
 func WithClock(now func() time.Time) Option {
 	return func(c *config) {
 		if now != nil {

@@ -2,16 +2,19 @@
 // (projects), with their tags and custom fields, to JSON Lines files, and
 // keeps them up to date with incremental runs.
 //
-// A full run writes parties.jsonl, opportunities.jsonl and kases.jsonl in the
-// -out directory (one record a line, as the API returns it with
-// embed=tags,fields) and a cursor, cursor.json, holding the time the run
-// started. A later run reads the cursor and fetches only what changed since
-// (ListOptions.Since), appending those records to the same files, and what
-// was deleted since (ReadDeleted), appending {"entity", "id", "deletedAt"}
-// lines to deleted.jsonl. To rebuild the current state, read a file in order
-// and keep the last line of each id, then drop the ids in deleted.jsonl.
-// A progress line per page goes to stderr: records so far, requests made
-// and the rate-limit budget left.
+// Both kinds of run read each record type through its change feed
+// (Parties.Changes, Opportunities.Changes, Kases.Changes). A full run reads
+// from the zero cursor: it writes parties.jsonl, opportunities.jsonl and
+// kases.jsonl in the -out directory (one record a line, as the API returns it
+// with embed=tags,fields) and the feeds' next cursor to cursor.json: when the
+// run started on Capsule's clock, less a minute of overlap. A later run reads
+// from that cursor and gets only what changed since, appending those records
+// to the same files, then what was deleted or hidden from the user since,
+// appending {"entity", "id", "deletedAt"} lines to deleted.jsonl. To rebuild
+// the current state, read a file in order and keep the last line of each id,
+// then drop the ids in deleted.jsonl: the overlap may repeat a record or a
+// deletion, never miss one. A progress line per page of records goes to
+// stderr: records so far, requests made and the rate-limit budget left.
 //
 // Without CAPSULE_TOKEN the program runs against an in-process fake Capsule
 // (capsuletest) and shows both passes in one process: a full export, a change
@@ -55,13 +58,6 @@ const (
 	cursorFile  = "cursor.json"
 	deletedFile = "deleted.jsonl"
 )
-
-// overlap is how far before the cursor an incremental pass starts. Capsule
-// compares ?since= with updatedAt to the second, and its clock is not ours;
-// going back a little fetches a few records twice rather than missing one
-// changed in the same second as the cursor. A repeat is harmless: readers
-// keep the last line of each id.
-const overlap = time.Minute
 
 // embed is what every exported record carries besides its own fields.
 var embed = []string{capsule.EmbedTags, capsule.EmbedFields}
@@ -168,7 +164,7 @@ func export(ctx context.Context, stdout, stderr io.Writer, getenv func(string) s
 	case cur == nil:
 		return fmt.Errorf("-incremental: %s has no %s; run a full export first", dir, cursorFile)
 	default:
-		_, err = x.incrementalPass(ctx, cur.LastRun)
+		_, err = x.incrementalPass(ctx, *cur)
 	}
 	return err
 }
@@ -182,10 +178,13 @@ type exporter struct {
 	requests *atomic.Int64
 }
 
-// cursor is the content of cursor.json.
-type cursor struct {
-	// LastRun is when the last successful pass started.
-	LastRun time.Time `json:"lastRun"`
+// cursorFileBody is the content of cursor.json: where the next pass reads
+// from ({"since": ...}, a capsule.SyncCursor). A file written by an earlier
+// version of this example holds lastRun instead, the start of the last pass
+// on this machine's clock.
+type cursorFileBody struct {
+	capsule.SyncCursor
+	LastRun time.Time `json:"lastRun,omitzero"`
 }
 
 // passResult is what a pass wrote: record ids per entity, deleted ids per
@@ -205,7 +204,6 @@ type deletedLine struct {
 
 // fullPass exports every record, replacing the files.
 func (x *exporter) fullPass(ctx context.Context) (*passResult, error) {
-	start := time.Now()
 	// Until this pass succeeds, the directory holds no valid snapshot.
 	if err := os.Remove(filepath.Join(x.dir, cursorFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, err
@@ -213,69 +211,73 @@ func (x *exporter) fullPass(ctx context.Context) (*passResult, error) {
 	if err := os.WriteFile(filepath.Join(x.dir, deletedFile), nil, 0o644); err != nil {
 		return nil, err
 	}
-	res, err := x.records(ctx, time.Time{}, false)
+	res, next, err := x.pass(ctx, capsule.SyncCursor{})
 	if err != nil {
 		return nil, err
 	}
-	if err := x.writeCursor(start); err != nil {
+	if err := x.writeCursor(next); err != nil {
 		return nil, err
 	}
 	fmt.Fprintf(x.out, "Full export: %s in %s (%d requests so far)\n", counts(res.changed), x.dir, x.requests.Load())
 	return res, nil
 }
 
-// incrementalPass appends what changed and what was deleted since lastRun.
-func (x *exporter) incrementalPass(ctx context.Context, lastRun time.Time) (*passResult, error) {
-	start := time.Now()
-	since := lastRun.Add(-overlap)
-	res, err := x.records(ctx, since, true)
+// incrementalPass appends what changed and what was deleted since cur.
+func (x *exporter) incrementalPass(ctx context.Context, cur capsule.SyncCursor) (*passResult, error) {
+	res, next, err := x.pass(ctx, cur)
 	if err != nil {
 		return nil, err
 	}
-	res.deleted, err = x.deletions(ctx, since)
-	if err != nil {
+	if err := x.writeCursor(next); err != nil {
 		return nil, err
 	}
-	if err := x.writeCursor(start); err != nil {
-		return nil, err
-	}
-	fmt.Fprintf(x.out, "Incremental export since %s (last run %s less %s): changed %s; deleted %s (%d requests so far)\n",
-		since.UTC().Format(time.RFC3339), lastRun.UTC().Format(time.RFC3339), overlap, idLists(res.changed), idLists(res.deleted), x.requests.Load())
+	fmt.Fprintf(x.out, "Incremental export since %s (the last pass's start on Capsule's clock less %s): changed %s; deleted %s (%d requests so far)\n",
+		cur.Since.UTC().Format(time.RFC3339), capsule.DefaultSyncOverlap, idLists(res.changed), idLists(res.deleted), x.requests.Load())
 	return res, nil
 }
 
-// records exports the three entities changed after since (all of them when
-// since is zero), appending to the files or replacing them.
-func (x *exporter) records(ctx context.Context, since time.Time, appendTo bool) (*passResult, error) {
-	opts := &capsule.ListOptions{Since: since, Embed: embed}
+// pass runs the change feeds of the three entities from cur: from the zero
+// cursor it replaces the files with every record; from another one it
+// appends what changed and what was deleted since. It returns what it wrote
+// and the cursor for the next pass, the earliest of the three feeds' (so
+// that none of them skips anything; reading a few records twice is
+// harmless).
+func (x *exporter) pass(ctx context.Context, cur capsule.SyncCursor) (*passResult, capsule.SyncCursor, error) {
+	opts := &capsule.ListOptions{Embed: embed}
 	res := &passResult{changed: map[string][]int64{}, deleted: map[string][]int64{}}
-	var err error
-	if res.changed["parties"], err = exportEntity(ctx, x, "parties", opts, appendTo, x.client.Parties.Read,
-		func(p *capsule.Party) int64 { return p.ID }); err != nil {
-		return nil, err
+	parties := x.client.Parties.Changes(cur, opts)
+	if err := exportFeed(ctx, x, "parties", parties, res, func(p *capsule.Party) int64 { return p.ID }); err != nil {
+		return nil, cur, err
 	}
-	if res.changed["opportunities"], err = exportEntity(ctx, x, "opportunities", opts, appendTo, x.client.Opportunities.Read,
-		func(o *capsule.Opportunity) int64 { return o.ID }); err != nil {
-		return nil, err
+	opportunities := x.client.Opportunities.Changes(cur, opts)
+	if err := exportFeed(ctx, x, "opportunities", opportunities, res, func(o *capsule.Opportunity) int64 { return o.ID }); err != nil {
+		return nil, cur, err
 	}
-	if res.changed["kases"], err = exportEntity(ctx, x, "kases", opts, appendTo, x.client.Kases.Read,
-		func(k *capsule.Kase) int64 { return k.ID }); err != nil {
-		return nil, err
+	kases := x.client.Kases.Changes(cur, opts)
+	if err := exportFeed(ctx, x, "kases", kases, res, func(k *capsule.Kase) int64 { return k.ID }); err != nil {
+		return nil, cur, err
 	}
-	return res, nil
+	next := parties.Cursor()
+	for _, c := range []capsule.SyncCursor{opportunities.Cursor(), kases.Cursor()} {
+		if c.Since.Before(next.Since) {
+			next = c
+		}
+	}
+	return res, next, nil
 }
 
-// exportEntity writes every record of one list to NAME.jsonl, page by page,
-// and returns their ids.
-func exportEntity[T any](ctx context.Context, x *exporter, name string, opts *capsule.ListOptions, appendTo bool,
-	fetch capsule.PageFunc[T], idOf func(*T) int64) (ids []int64, err error) {
+// exportFeed writes the records of one change feed to NAME.jsonl (replacing
+// it on a full pass, appending otherwise) with a progress line per page,
+// then appends its deletions to deleted.jsonl, and adds the ids to res.
+func exportFeed[T any](ctx context.Context, x *exporter, name string, feed *capsule.ChangeFeed[T], res *passResult, idOf func(*T) int64) (err error) {
+	incremental := !feed.Cursor().Since.IsZero() // the cursor it starts from
 	flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
-	if appendTo {
+	if incremental {
 		flags = os.O_WRONLY | os.O_CREATE | os.O_APPEND
 	}
 	f, err := os.OpenFile(filepath.Join(x.dir, name+".jsonl"), flags, 0o644)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer func() {
 		if cerr := f.Close(); err == nil {
@@ -284,61 +286,65 @@ func exportEntity[T any](ctx context.Context, x *exporter, name string, opts *ca
 	}()
 	w := bufio.NewWriter(f)
 	enc := json.NewEncoder(w)
-	for page, err := range capsule.Pages(ctx, opts, fetch) {
+	var ids, deleted []int64
+	var lines []deletedLine
+	recordsDone := false
+	endRecords := func() {
+		if !recordsDone && (len(ids) == 0 || len(ids)%capsule.MaxPerPage != 0) {
+			x.report(name, len(ids)) // the last page
+		}
+		recordsDone = true
+	}
+	for ch, err := range feed.All(ctx) {
 		if err != nil {
-			return nil, fmt.Errorf("exporting %s: %w", name, err)
+			return fmt.Errorf("exporting %s: %w", name, err)
 		}
-		for _, rec := range page.Items {
-			if err := enc.Encode(rec); err != nil {
-				return nil, err
+		switch {
+		case ch.Record != nil:
+			if err := enc.Encode(ch.Record); err != nil {
+				return err
 			}
-			ids = append(ids, idOf(rec))
+			ids = append(ids, idOf(ch.Record))
+			if len(ids)%capsule.MaxPerPage == 0 {
+				x.report(name, len(ids)) // a full page
+			}
+		case ch.Deleted != nil:
+			endRecords()
+			lines = append(lines, deletedLine{Entity: name, ID: ch.Deleted.ID, DeletedAt: &ch.Deleted.DeletedAt})
+			deleted = append(deleted, ch.Deleted.ID)
+		case ch.Restricted != nil:
+			endRecords()
+			lines = append(lines, deletedLine{Entity: name, ID: ch.Restricted.ID, Restricted: true})
+			deleted = append(deleted, ch.Restricted.ID)
 		}
-		x.report(name, len(ids))
 	}
-	if len(ids) == 0 {
-		x.report(name, 0)
+	endRecords()
+	if err := w.Flush(); err != nil {
+		return err
 	}
-	return ids, w.Flush()
+	res.changed[name] = ids
+	if !incremental {
+		return nil
+	}
+	x.report("deleted "+name, len(deleted))
+	res.deleted[name] = deleted
+	return appendDeleted(filepath.Join(x.dir, deletedFile), lines)
 }
 
-// deletions appends the ids deleted (or hidden from the user) since since
-// to deleted.jsonl and returns them.
-func (x *exporter) deletions(ctx context.Context, since time.Time) (map[string][]int64, error) {
-	readers := map[string]func(context.Context, time.Time) (*capsule.Deleted, *capsule.Response, error){
-		"parties":       x.client.Parties.ReadDeleted,
-		"opportunities": x.client.Opportunities.ReadDeleted,
-		"kases":         x.client.Kases.ReadDeleted,
-	}
-	var lines []deletedLine
-	out := map[string][]int64{}
-	for _, name := range entities {
-		d, _, err := readers[name](ctx, since)
-		if err != nil {
-			return nil, fmt.Errorf("reading deleted %s: %w", name, err)
-		}
-		for _, r := range d.Records {
-			lines = append(lines, deletedLine{Entity: name, ID: r.ID, DeletedAt: &r.DeletedAt})
-			out[name] = append(out[name], r.ID)
-		}
-		for _, r := range d.Restricted {
-			lines = append(lines, deletedLine{Entity: name, ID: r.ID, Restricted: true})
-			out[name] = append(out[name], r.ID)
-		}
-		x.report("deleted "+name, len(out[name]))
-	}
-	f, err := os.OpenFile(filepath.Join(x.dir, deletedFile), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+// appendDeleted appends lines to deleted.jsonl.
+func appendDeleted(path string, lines []deletedLine) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	enc := json.NewEncoder(f)
 	for _, l := range lines {
 		if err := enc.Encode(l); err != nil {
 			f.Close()
-			return nil, err
+			return err
 		}
 	}
-	return out, f.Close()
+	return f.Close()
 }
 
 // report writes a progress line.
@@ -348,7 +354,8 @@ func (x *exporter) report(what string, n int) {
 		what, n, x.requests.Load(), rate.Remaining, rate.Limit)
 }
 
-func (x *exporter) readCursor() (*cursor, error) {
+// readCursor returns the cursor in cursor.json, or nil when there is none.
+func (x *exporter) readCursor() (*capsule.SyncCursor, error) {
 	b, err := os.ReadFile(filepath.Join(x.dir, cursorFile))
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
@@ -356,20 +363,25 @@ func (x *exporter) readCursor() (*cursor, error) {
 	if err != nil {
 		return nil, err
 	}
-	var c cursor
+	var c cursorFileBody
 	if err := json.Unmarshal(b, &c); err != nil {
 		return nil, fmt.Errorf("reading %s in %s: %w", cursorFile, x.dir, err)
 	}
-	if c.LastRun.IsZero() {
-		return nil, fmt.Errorf("%s in %s has no lastRun; run with -full", cursorFile, x.dir)
+	if c.Since.IsZero() && !c.LastRun.IsZero() {
+		// The older format: read from a little before the last start,
+		// as that version did.
+		c.Since = c.LastRun.Add(-capsule.DefaultSyncOverlap)
 	}
-	return &c, nil
+	if c.Since.IsZero() {
+		return nil, fmt.Errorf("%s in %s has no since; run with -full", cursorFile, x.dir)
+	}
+	return &c.SyncCursor, nil
 }
 
-// writeCursor records t as the start of the last successful pass, with a
-// rename so that the cursor is never half written.
-func (x *exporter) writeCursor(t time.Time) error {
-	b, err := json.Marshal(cursor{LastRun: t.UTC()})
+// writeCursor records where the next pass reads from, with a rename so
+// that the cursor is never half written.
+func (x *exporter) writeCursor(c capsule.SyncCursor) error {
+	b, err := json.Marshal(c)
 	if err != nil {
 		return err
 	}
@@ -417,7 +429,7 @@ func (x *exporter) demo(ctx context.Context) error {
 	if cur == nil {
 		return errors.New("the full pass left no cursor")
 	}
-	res, err := x.incrementalPass(ctx, cur.LastRun)
+	res, err := x.incrementalPass(ctx, *cur)
 	if err != nil {
 		return err
 	}

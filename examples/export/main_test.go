@@ -142,6 +142,50 @@ func TestRunWithToken(t *testing.T) {
 	}
 }
 
+// TestRunCursorOnServerClock checks that cursor.json holds the change
+// feeds' cursor, taken from the server's clock (a fake frozen in 2025), and
+// that a cursor.json written by the earlier version of this example, with
+// lastRun, still works.
+func TestRunCursorOnServerClock(t *testing.T) {
+	srv := capsuletest.NewServer(capsuletest.WithSeed(5))
+	defer srv.Close()
+	srv.SetNow(time.Date(2025, 6, 2, 10, 0, 0, 0, time.UTC))
+	vars := env(map[string]string{"CAPSULE_TOKEN": srv.Token, "CAPSULE_BASE_URL": srv.BaseURL})
+	dir := t.TempDir()
+	cursorJSON := func() string {
+		t.Helper()
+		b, err := os.ReadFile(filepath.Join(dir, "cursor.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.TrimSpace(string(b))
+	}
+	runOK := func(args ...string) string {
+		t.Helper()
+		var stdout, stderr bytes.Buffer
+		if code := run(t.Context(), append([]string{"-out", dir}, args...), &stdout, &stderr, vars); code != 0 {
+			t.Fatalf("%v: exit status %d; stderr:\n%s\nstdout:\n%s", args, code, &stderr, &stdout)
+		}
+		return stdout.String()
+	}
+
+	runOK("-full")
+	if got, want := cursorJSON(), `{"since":"2025-06-02T09:59:00Z"}`; got != want {
+		t.Errorf("cursor.json after a full run = %s, want %s", got, want)
+	}
+
+	if err := os.WriteFile(filepath.Join(dir, "cursor.json"), []byte(`{"lastRun":"2025-06-02T09:30:00Z"}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	srv.Advance(time.Hour)
+	if out := runOK("-incremental"); !strings.Contains(out, "Incremental export since 2025-06-02T09:29:00Z ") {
+		t.Errorf("incremental run from a lastRun cursor:\n%s", out)
+	}
+	if got, want := cursorJSON(), `{"since":"2025-06-02T10:59:00Z"}`; got != want {
+		t.Errorf("cursor.json after an incremental run = %s, want %s", got, want)
+	}
+}
+
 func TestRunIncrementalNeedsCursor(t *testing.T) {
 	srv := capsuletest.NewServer()
 	defer srv.Close()
