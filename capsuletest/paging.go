@@ -1,0 +1,173 @@
+package capsuletest
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Paging, since, show-multiple and the deleted feeds, shared by every list.
+
+// paging reads page (default 1, >= 1) and perPage (default 50, 1..100).
+func (c *call) paging() (page, perPage int, rep *reply) {
+	page, perPage = 1, 50
+	if v := c.query.Get("page"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return 0, 0, errReply(c.f.cfg.perPageStatus, "page must be a positive integer")
+		}
+		page = n
+	}
+	if v := c.query.Get("perPage"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100 {
+			return 0, 0, errReply(c.f.cfg.perPageStatus, "perPage must be between 1 and 100")
+		}
+		perPage = n
+	}
+	return page, perPage, nil
+}
+
+// list answers one page of items as {key: [...]} with a Link header (rel="next"
+// when another page exists, rel="prev" when page > 1; other query parameters
+// kept). render turns a record into its JSON (nil means view).
+func (c *call) list(key string, items []record, render func(record) any) *reply {
+	page, perPage, rep := c.paging()
+	if rep != nil {
+		return rep
+	}
+	start := min((page-1)*perPage, len(items))
+	end := min(start+perPage, len(items))
+	rp := c.listAll(key, items[start:end], render)
+	var links []string
+	if end < len(items) {
+		links = append(links, fmt.Sprintf("<%s>; rel=\"next\"", c.pageURL(page+1)))
+	}
+	if page > 1 {
+		links = append(links, fmt.Sprintf("<%s>; rel=\"prev\"", c.pageURL(min(page-1, max(1, (len(items)+perPage-1)/perPage)))))
+	}
+	if len(links) > 0 {
+		rp.header.Set("Link", strings.Join(links, ", "))
+	}
+	return rp
+}
+
+func (c *call) pageURL(page int) string {
+	q := url.Values{}
+	for k, v := range c.query {
+		q[k] = slices.Clone(v)
+	}
+	q.Set("page", strconv.Itoa(page))
+	return strings.TrimSuffix(c.baseURL(), APIPrefix) + c.r.URL.Path + "?" + q.Encode()
+}
+
+// listAll answers every item as {key: [...]} without paging.
+func (c *call) listAll(key string, items []record, render func(record) any) *reply {
+	if render == nil {
+		render = func(r record) any { return view(r) }
+	}
+	out := make([]any, 0, len(items))
+	for _, it := range items {
+		out = append(out, render(it))
+	}
+	return ok(key, out)
+}
+
+// parseSince parses the since query parameter (ISO-8601); present is false
+// when it is absent; a bad value answers 400.
+func (c *call) parseSince() (t time.Time, present bool, rep *reply) {
+	v := c.query.Get("since")
+	if v == "" {
+		return time.Time{}, false, nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return time.Time{}, false, errReply(http.StatusBadRequest, "since must be an ISO 8601 date-time, e.g. 2024-09-19T12:30:45Z")
+	}
+	return t, true, nil
+}
+
+// filterSince keeps the items whose updatedAt is strictly after the since query
+// parameter (all items when it is absent; 400 when it is malformed).
+func (c *call) filterSince(items []record) ([]record, *reply) {
+	t, present, rep := c.parseSince()
+	if rep != nil || !present {
+		return items, rep
+	}
+	out := items[:0:0]
+	for _, it := range items {
+		s, _ := it["updatedAt"].(string)
+		if u, err := time.Parse(time.RFC3339, s); err == nil && u.After(t) {
+			out = append(out, it)
+		}
+	}
+	return out, nil
+}
+
+// deletedFeed answers GET /{coll}/deleted?since=...: {"<coll>":[{id,deletedAt}]}
+// of records removed strictly after since; since is required (422).
+func (c *call) deletedFeed(coll *collection) *reply {
+	t, present, rep := c.parseSince()
+	if rep != nil {
+		return rep
+	}
+	if !present {
+		return validationFailed(fieldErr(coll.resource, "since", "is required"))
+	}
+	out := []any{}
+	for _, d := range coll.deletions {
+		if d.at.After(t) {
+			out = append(out, record{"id": d.id, "deletedAt": ts(d.at)})
+		}
+	}
+	return ok(coll.name, out)
+}
+
+// maxShowMultiple is the most ids a show-multiple call accepts.
+const maxShowMultiple = 10
+
+// showOneOrMany serves GET /{coll}/{ids}: one id answers {singular: {...}},
+// a comma list (at most 10) answers {plural: [...]} in request order; any
+// unknown id answers 404; more than 10 ids answers "too many ids".
+func (c *call) showOneOrMany(coll *collection, param string, render func(record) any) *reply {
+	if render == nil {
+		render = func(r record) any { return view(r) }
+	}
+	raw := c.param(param)
+	if !strings.Contains(raw, ",") {
+		id, ok1 := parseID(raw)
+		rec, ok2 := coll.get(id)
+		if !ok1 || !ok2 {
+			return notFound()
+		}
+		return ok(coll.singular, render(rec))
+	}
+	parts := strings.Split(raw, ",")
+	if len(parts) > maxShowMultiple {
+		return errReply(c.f.cfg.tooManyIDsStatus, "too many ids")
+	}
+	out := make([]any, 0, len(parts))
+	for _, p := range parts {
+		id, ok1 := parseID(strings.TrimSpace(p))
+		rec, ok2 := coll.get(id)
+		if !ok1 || !ok2 {
+			return notFound()
+		}
+		out = append(out, render(rec))
+	}
+	return ok(coll.name, out)
+}
+
+// lookup returns the record named by a path parameter, or a 404 reply.
+func (c *call) lookup(coll *collection, param string) (record, *reply) {
+	id, ok1 := c.idParam(param)
+	rec, ok2 := coll.get(id)
+	if !ok1 || !ok2 {
+		return nil, notFound()
+	}
+	return rec, nil
+}
