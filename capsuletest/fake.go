@@ -370,7 +370,7 @@ func (f *fake) serveAPI(w http.ResponseWriter, r *http.Request) {
 		errReply(http.StatusForbidden, "This token does not have the write scope").write(w)
 		return
 	}
-	c := &call{f: f, r: r, params: params, tok: tok, user: tok.user, query: r.URL.Query()}
+	c := &call{f: f, r: r, params: params, tok: tok, token: tokStr, user: tok.user, query: r.URL.Query()}
 	if rep := c.readBody(rt.maxBody); rep != nil {
 		rep.write(w)
 		return

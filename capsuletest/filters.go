@@ -105,6 +105,9 @@ func (e *entity) filterResults(c *call) *reply {
 	}
 	today := c.now.Truncate(24 * time.Hour)
 	items := e.c(c.f).filter(func(r record) bool {
+		if c.hidden(r) {
+			return false
+		}
 		for _, cd := range conds {
 			if !cd.match(c, r, today) {
 				return false
@@ -443,6 +446,9 @@ func (e *entity) lookupFilterField(f *fake, name string) (filterField, bool) {
 	if e == partyEntity {
 		org := func(c *call, r record) record {
 			o, _ := c.f.coll("parties").get(refOf(r, "organisation"))
+			if o != nil && c.hidden(o) {
+				return nil // a restricted organisation tells nothing
+			}
 			return o
 		}
 		if rest, isOrg := strings.CutPrefix(name, "org.custom:"); isOrg {

@@ -123,7 +123,9 @@ func renderKase(c *call, rec record) any {
 	out["opportunity"] = nil
 	if id := refOf(rec, "opportunity"); id != 0 {
 		out["opportunity"] = f.stub("opportunities", id, "name")
-		if c.embeds()["opportunity"] {
+		if s := c.hiddenRef("opportunities", id); s != nil {
+			out["opportunity"] = s
+		} else if c.embeds()["opportunity"] {
 			if o, found := f.coll("opportunities").get(id); found {
 				out["opportunity"] = renderOpportunity(c, o)
 			}

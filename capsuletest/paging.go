@@ -109,7 +109,9 @@ func (c *call) filterSince(items []record) ([]record, *reply) {
 }
 
 // deletedFeed answers GET /{coll}/deleted?since=...: {"<coll>":[{id,deletedAt}]}
-// of records removed strictly after since; since is required (422).
+// of records removed strictly after since, plus "restricted<Coll>" with the
+// records restricted for the caller after since when there are any
+// (restricted.go); since is required (422).
 func (c *call) deletedFeed(coll *collection) *reply {
 	t, present, rep := c.parseSince()
 	if rep != nil {
@@ -124,7 +126,11 @@ func (c *call) deletedFeed(coll *collection) *reply {
 			out = append(out, record{"id": d.id, "deletedAt": ts(d.at)})
 		}
 	}
-	return ok(coll.name, out)
+	body := map[string]any{coll.name: out}
+	if restricted := c.restrictedSince(coll, t); len(restricted) > 0 {
+		body[restrictedKey(coll.name)] = restricted // only when non-empty
+	}
+	return jsonReply(http.StatusOK, body)
 }
 
 // maxShowMultiple is the most ids a show-multiple call accepts.
@@ -132,7 +138,7 @@ const maxShowMultiple = 10
 
 // showOneOrMany serves GET /{coll}/{ids}: one id answers {singular: {...}},
 // a comma list (at most 10) answers {plural: [...]} in request order; any
-// unknown id answers 404; more than 10 ids answers "too many ids".
+// unknown id (or one restricted for the caller) answers 404; more than 10 ids answers "too many ids".
 func (c *call) showOneOrMany(coll *collection, param string, render func(record) any) *reply {
 	if render == nil {
 		render = func(r record) any { return view(r) }
@@ -141,7 +147,7 @@ func (c *call) showOneOrMany(coll *collection, param string, render func(record)
 	if !strings.Contains(raw, ",") {
 		id, ok1 := parseID(raw)
 		rec, ok2 := coll.get(id)
-		if !ok1 || !ok2 {
+		if !ok1 || !ok2 || c.hidden(rec) {
 			return notFound()
 		}
 		return ok(coll.singular, render(rec))
@@ -154,7 +160,7 @@ func (c *call) showOneOrMany(coll *collection, param string, render func(record)
 	for _, p := range parts {
 		id, ok1 := parseID(strings.TrimSpace(p))
 		rec, ok2 := coll.get(id)
-		if !ok1 || !ok2 {
+		if !ok1 || !ok2 || c.hidden(rec) {
 			return notFound()
 		}
 		out = append(out, render(rec))
@@ -162,11 +168,12 @@ func (c *call) showOneOrMany(coll *collection, param string, render func(record)
 	return ok(coll.name, out)
 }
 
-// lookup returns the record named by a path parameter, or a 404 reply.
+// lookup returns the record named by a path parameter, or a 404 reply (also
+// for a record restricted for the caller).
 func (c *call) lookup(coll *collection, param string) (record, *reply) {
 	id, ok1 := c.idParam(param)
 	rec, ok2 := coll.get(id)
-	if !ok1 || !ok2 {
+	if !ok1 || !ok2 || c.hidden(rec) {
 		return nil, notFound()
 	}
 	return rec, nil

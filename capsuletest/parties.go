@@ -354,7 +354,7 @@ func renderParty(c *call, rec record) any {
 func renderPartyPlain(c *call, rec record) record {
 	out := view(rec)
 	if rec["type"] == "person" {
-		out["organisation"] = c.f.partyStub(refOf(rec, "organisation"))
+		out["organisation"] = c.partyRef(refOf(rec, "organisation"))
 	}
 	partyEntity.renderCommon(c, rec, out)
 	return out

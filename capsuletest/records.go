@@ -63,7 +63,7 @@ func (e *entity) registerRoutes(f *fake) {
 }
 
 func (e *entity) list(c *call) *reply {
-	items, rep := c.filterSince(e.c(c.f).all())
+	items, rep := c.filterSince(e.c(c.f).filter(c.canSee))
 	if rep != nil {
 		return rep
 	}
@@ -77,6 +77,9 @@ func (e *entity) search(c *call) *reply {
 	q := strings.ToLower(strings.TrimSpace(c.query.Get("q")))
 	qDigits := digits(q)
 	items := e.c(c.f).filter(func(r record) bool {
+		if c.hidden(r) {
+			return false
+		}
 		if q == "" {
 			return true
 		}
@@ -292,10 +295,14 @@ func (f *fake) partyStub(id int64) any {
 	return out
 }
 
-// partyOrFull renders the party id as a stub, or in full when embed names key.
+// partyOrFull renders the party id as a stub, or in full when embed names key;
+// a party restricted for the caller is its restricted stub either way.
 func (c *call) partyOrFull(id int64, key string) any {
 	if id == 0 {
 		return nil
+	}
+	if s := c.hiddenRef("parties", id); s != nil {
+		return s
 	}
 	if c.embeds()[key] {
 		if p, found := c.f.coll("parties").get(id); found {
@@ -341,7 +348,7 @@ func (e *entity) additionalParties(c *call) *reply {
 	}
 	var items []record
 	for _, pid := range idList(rec["_parties"]) {
-		if p, found := c.f.coll("parties").get(pid); found {
+		if p, found := c.f.coll("parties").get(pid); found && c.canSee(p) {
 			items = append(items, p)
 		}
 	}
@@ -397,7 +404,7 @@ func (e *entity) childList(parent string, keep func(parentID int64, r record) bo
 			return rep
 		}
 		pid := p["id"].(int64)
-		items := e.c(c.f).filter(func(r record) bool { return keep(pid, r) })
+		items := e.c(c.f).filter(func(r record) bool { return keep(pid, r) && c.canSee(r) })
 		return c.list(e.coll, items, e.renderer(c))
 	}
 }

@@ -88,7 +88,8 @@ type call struct {
 	r      *http.Request
 	params map[string]string
 	tok    *token
-	user   int64 // id of the user owning the token
+	token  string // the bearer token presented ("" for internal calls)
+	user   int64  // id of the user owning the token
 	query  url.Values
 	body   []byte
 	now    time.Time // request time, UTC, whole seconds

@@ -184,7 +184,8 @@ var embedRenderers = map[string]func(c *call, rec record) any{}
 
 // recordRef is the nested reference to a party, opportunity or kase: a stub
 // ({id,type,name|firstName+lastName,pictureURL} for parties, {id,name}
-// otherwise), or the full record when full is set; nil when it does not exist.
+// otherwise), or the full record when full is set; nil when it does not exist;
+// the restricted shape when it is restricted for the caller (restricted.go).
 func (c *call) recordRef(coll string, id int64, full bool) any {
 	cl := c.f.coll(coll)
 	if cl == nil || id == 0 {
@@ -193,6 +194,9 @@ func (c *call) recordRef(coll string, id int64, full bool) any {
 	r, found := cl.get(id)
 	if !found {
 		return nil
+	}
+	if c.hidden(r) {
+		return restrictedStub(coll, r)
 	}
 	if full {
 		if render := embedRenderers[coll]; render != nil {
