@@ -190,3 +190,46 @@ func ExampleWhere() {
 	// Beta Looms
 	// true
 }
+
+// Filter by custom fields with conditions built from their definitions,
+// which check the operator and value against the field's type.
+func ExampleFieldDefinitions_Condition() {
+	c, done := newExampleClient()
+	defer done()
+	ctx := context.Background()
+
+	defs, err := c.CustomFields.ReadAll(ctx, capsule.EntityParties)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for name, employees := range map[string]int{"Small Works": 8, "Large Works": 800} {
+		n, err := defs.Set("Employees", employees)
+		if err != nil {
+			log.Fatal(err)
+		}
+		_, _, err = c.Parties.Create(ctx, &capsule.PartyInput{
+			Type: capsule.Set(capsule.PartyOrganisation), Name: capsule.Set(name), Fields: []capsule.FieldChange{n},
+		})
+		if err != nil {
+			log.Fatal(err)
+		}
+	}
+	if _, err := defs.Condition("Employees", capsule.OpContains, "8"); errors.Is(err, capsule.ErrInvalidArgument) {
+		fmt.Println("refused: contains does not apply to a number field")
+	}
+	big, err := defs.Condition("Employees", capsule.OpIsGreaterThan, 100)
+	if err != nil {
+		log.Fatal(err)
+	}
+	f := capsule.Where("name", capsule.OpEndsWith, "Works").AndCondition(big)
+	found, err := capsule.Collect(c.Parties.FilterIter(ctx, f, nil))
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, p := range found {
+		fmt.Println(p.DisplayName())
+	}
+	// Output:
+	// refused: contains does not apply to a number field
+	// Large Works
+}

@@ -23,6 +23,14 @@ import (
 //		And(capsule.CustomField(926886), capsule.OpIs, "Art").
 //		Sort("name", capsule.Ascending)
 //
+// A condition on a custom field is best built from its definition, which
+// checks the operator and value against the field's type (and a list
+// field's options), and added with WhereCondition or AndCondition:
+//
+//	defs, err := c.CustomFields.ReadAll(ctx, capsule.EntityParties)
+//	seats, err := defs.Condition("Seats", capsule.OpIsGreaterThan, 10)
+//	f := capsule.Where("tag", capsule.OpIs, "VIP").AndCondition(seats)
+//
 // The services' Filter methods check it against the entity's filter fields
 // before sending (see Validate).
 //
@@ -35,7 +43,9 @@ type Filter struct {
 // Condition is one test of a Filter: a field, one of the Op operators and
 // a value. The value is a string, a number, a bool, a Date (a time.Time is
 // sent as its date, "YYYY-MM-DD"), a number of days for OpIsOlderThan,
-// OpIsWithinLast and OpIsWithinNext, or nil for a null test.
+// OpIsWithinLast and OpIsWithinNext, or nil for a null test. Where and And
+// build conditions; FieldDefinitions.Condition builds one on a custom field,
+// checked against its definition.
 type Condition struct {
 	Field    string `json:"field"`
 	Operator string `json:"operator"`
@@ -70,7 +80,9 @@ type OrderBy struct {
 //   - OpIsOlderThan, OpIsWithinLast, OpIsWithinNext: date fields; a whole
 //     number of days (an int, not a time.Duration).
 //
-// Custom fields (CustomField) take any operator, with the value it needs.
+// A custom field named with CustomField in Where or And takes any operator
+// and value, as the SDK does not know its type; FieldDefinitions.Condition
+// checks them against the field's definition.
 const (
 	OpIs            = "is"
 	OpIsNot         = "is not"
@@ -101,7 +113,19 @@ func Where(field, operator string, value any) Filter {
 
 // And returns a copy of f with one more condition; conditions are ANDed.
 func (f Filter) And(field, operator string, value any) Filter {
-	f.Conditions = append(slices.Clip(f.Conditions), Condition{Field: field, Operator: operator, Value: value})
+	return f.AndCondition(Condition{Field: field, Operator: operator, Value: value})
+}
+
+// WhereCondition starts a filter with the condition c, typically one built
+// by FieldDefinitions.Condition.
+func WhereCondition(c Condition) Filter {
+	return Filter{Conditions: []Condition{c}}
+}
+
+// AndCondition returns a copy of f with the condition c added, typically
+// one built by FieldDefinitions.Condition; conditions are ANDed.
+func (f Filter) AndCondition(c Condition) Filter {
+	f.Conditions = append(slices.Clip(f.Conditions), c)
 	return f
 }
 
@@ -261,36 +285,42 @@ func (c Condition) validate(entity string, fields map[string]filterType) error {
 		}
 		return fmt.Errorf("%s has no such filter field", entity)
 	}
-	op, ok := filterOperators[c.Operator]
+	return checkOperator(typ, c.Operator, c.Value)
+}
+
+// checkOperator checks that operator applies to a field of type typ and
+// that value is what it takes there.
+func checkOperator(typ filterType, operator string, value any) error {
+	op, ok := filterOperators[operator]
 	if !ok {
-		return fmt.Errorf("unknown operator %q", c.Operator)
+		return fmt.Errorf("unknown operator %q", operator)
 	}
 	if op.fields&typ == 0 {
-		return fmt.Errorf("operator %q does not apply to a %s field", c.Operator, typ)
+		return fmt.Errorf("operator %q does not apply to a %s field", operator, typ)
 	}
 	switch op.value {
 	case valueOfField:
-		if c.Value == nil {
+		if value == nil {
 			return nil
 		}
-		if filterValueType(c.Value)&typ == 0 {
-			return fmt.Errorf("operator %q needs a %s value, not %s", c.Operator, typ, describeValue(c.Value))
+		if filterValueType(value)&typ == 0 {
+			return fmt.Errorf("operator %q needs a %s value, not %s", operator, typ, describeValue(value))
 		}
 	case valueString:
-		if _, ok := c.Value.(string); !ok {
-			return fmt.Errorf("operator %q needs a string value, not %s", c.Operator, describeValue(c.Value))
+		if _, ok := value.(string); !ok {
+			return fmt.Errorf("operator %q needs a string value, not %s", operator, describeValue(value))
 		}
 	case valueNumber:
-		if filterValueType(c.Value)&filterNumber == 0 {
-			return fmt.Errorf("operator %q needs a number value, not %s", c.Operator, describeValue(c.Value))
+		if filterValueType(value)&filterNumber == 0 {
+			return fmt.Errorf("operator %q needs a number value, not %s", operator, describeValue(value))
 		}
 	case valueDate:
-		if filterValueType(c.Value)&filterDate == 0 {
-			return fmt.Errorf("operator %q needs a date value (Date, time.Time or \"YYYY-MM-DD\"), not %s", c.Operator, describeValue(c.Value))
+		if filterValueType(value)&filterDate == 0 {
+			return fmt.Errorf("operator %q needs a date value (Date, time.Time or \"YYYY-MM-DD\"), not %s", operator, describeValue(value))
 		}
 	case valueDays:
-		if !isDays(c.Value) {
-			return fmt.Errorf("operator %q needs a whole number of days (0 or more), not %s", c.Operator, describeValue(c.Value))
+		if !isDays(value) {
+			return fmt.Errorf("operator %q needs a whole number of days (0 or more), not %s", operator, describeValue(value))
 		}
 	}
 	return nil
@@ -378,4 +408,79 @@ func isCustomFilterField(entity, field string) bool {
 	}
 	n, err := strconv.ParseInt(id, 10, 64)
 	return err == nil && n > 0
+}
+
+// Custom field conditions -------------------------------------------------
+
+// customFilterTypes is the filter type of custom:{id} for each custom field
+// type. A list field is a string field that takes only OpIs and OpIsNot.
+var customFilterTypes = map[FieldType]filterType{
+	FieldTypeText:    filterString,
+	FieldTypeLink:    filterString,
+	FieldTypeList:    filterString,
+	FieldTypeNumber:  filterNumber,
+	FieldTypeDate:    filterDate,
+	FieldTypeBoolean: filterBool,
+}
+
+// Condition returns the filter condition "custom:{ID} operator v" on this
+// field, after checking the operator and value against the field's type
+// with the rules of Filter.Validate:
+//
+//   - text, link: OpIs, OpIsNot, OpStartsWith, OpEndsWith, OpContains with
+//     a string;
+//   - number: OpIs, OpIsNot, OpIsGreaterThan, OpIsLessThan with a number;
+//   - date: OpIs, OpIsNot, OpIsAfter, OpIsBefore with a Date, time.Time or
+//     "YYYY-MM-DD"; OpIsOlderThan, OpIsWithinLast, OpIsWithinNext with a
+//     whole number of days;
+//   - boolean: OpIs, OpIsNot with a bool;
+//   - list: OpIs, OpIsNot with one of Options.
+//
+// OpIs and OpIsNot also take nil, a test for no value. An operator or value
+// that does not fit gives an ErrInvalidArgument error naming the field. Add
+// the condition to a filter with WhereCondition or Filter.AndCondition.
+func (d *FieldDefinition) Condition(operator string, v any) (Condition, error) {
+	if d == nil {
+		return Condition{}, invalidArg("definition", "must not be nil")
+	}
+	if d.ID <= 0 {
+		return Condition{}, invalidArg(d.argName(), "definition id %d must be positive", d.ID)
+	}
+	typ, known := customFilterTypes[d.Type]
+	if !known {
+		return Condition{}, invalidArg(d.argName(), "unknown field type %q; use Where(CustomField(%d), ...)", string(d.Type), d.ID)
+	}
+	if d.Type == FieldTypeList && operator != OpIs && operator != OpIsNot {
+		if _, isOp := filterOperators[operator]; isOp {
+			return Condition{}, invalidArg(d.argName(), "operator %q does not apply to a list field; use %q or %q", operator, OpIs, OpIsNot)
+		}
+	}
+	if err := checkOperator(typ, operator, v); err != nil {
+		return Condition{}, invalidArg(d.argName(), "%v", err)
+	}
+	if s, isStr := v.(string); isStr && d.Type == FieldTypeList && !slices.Contains(d.Options, s) {
+		return Condition{}, invalidArg(d.argName(), "%q is not one of the options %q", s, d.Options)
+	}
+	return Condition{Field: CustomField(d.ID), Operator: operator, Value: v}, nil
+}
+
+// Condition returns the filter condition "custom:{id} operator v" on the
+// custom field called name (found as Find finds it), checked against its
+// definition as FieldDefinition.Condition checks it.
+func (ds FieldDefinitions) Condition(name, operator string, v any) (Condition, error) {
+	d, err := ds.Find(name)
+	if err != nil {
+		return Condition{}, err
+	}
+	return d.Condition(operator, v)
+}
+
+// ConditionByID is Condition for the custom field with definition id defID.
+// An id none of the definitions has gives an ErrInvalidArgument error.
+func (ds FieldDefinitions) ConditionByID(defID int64, operator string, v any) (Condition, error) {
+	d := ds.ByID(defID)
+	if d == nil {
+		return Condition{}, invalidArg("field definition "+strconv.FormatInt(defID, 10), "no such custom field definition")
+	}
+	return d.Condition(operator, v)
 }
