@@ -710,3 +710,21 @@ func TestRetryKeepsCallersWriter(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "kept:payload", buf.String())
 }
+
+// Requests that pace concurrently each take a slot; those beyond the
+// remaining budget must wait for the reset, not for slots hours after it.
+func TestPacingNeverWaitsPastReset(t *testing.T) {
+	t.Parallel()
+	c, err := NewClient(WithToken("x"), WithPacing(true))
+	require.NoError(t, err)
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	c.now = func() time.Time { return now }
+	reset := now.Add(time.Minute)
+	c.setRate(Rate{Limit: 4000, Remaining: 2, Reset: reset})
+	var waits []time.Duration
+	for range 5 {
+		waits = append(waits, c.reserveSlot())
+	}
+	assert.Equal(t, []time.Duration{0, 30 * time.Second, time.Minute, time.Minute, time.Minute}, waits,
+		"two slots in the window, then everyone waits for the reset")
+}

@@ -46,24 +46,34 @@ func (c *Client) pace(ctx context.Context) error {
 	if !c.pacing {
 		return nil
 	}
+	return sleep(ctx, c.reserveSlot())
+}
+
+// reserveSlot takes the next pacing slot and returns how long to wait for
+// it. No slot is later than the reset: the window's budget is new then,
+// and the next response tells the pace of the new window.
+func (c *Client) reserveSlot() time.Duration {
 	c.rateMu.Lock()
+	defer c.rateMu.Unlock()
 	now := c.now()
 	r := c.rate
-	var wait time.Duration
-	if r.Limit > 0 && r.Reset.After(now) {
-		var interval time.Duration
-		start := c.nextSlot
-		if r.Remaining <= 0 {
-			start = r.Reset
-		} else {
-			interval = r.Reset.Sub(now) / time.Duration(r.Remaining)
-		}
-		if start.Before(now) {
-			start = now
-		}
-		c.nextSlot = start.Add(interval)
-		wait = start.Sub(now)
+	if r.Limit <= 0 || !r.Reset.After(now) {
+		return 0
 	}
-	c.rateMu.Unlock()
-	return sleep(ctx, wait)
+	var interval time.Duration
+	start := c.nextSlot
+	if r.Remaining <= 0 {
+		start = r.Reset
+	} else {
+		interval = r.Reset.Sub(now) / time.Duration(r.Remaining)
+	}
+	if start.Before(now) {
+		start = now
+	}
+	next := start.Add(interval)
+	if !start.Before(r.Reset) {
+		start, next = r.Reset, r.Reset
+	}
+	c.nextSlot = next
+	return start.Sub(now)
 }
