@@ -145,8 +145,12 @@ func (d Date) MarshalJSON() ([]byte, error) {
 	return []byte(`"` + d.String() + `"`), nil
 }
 
-// UnmarshalJSON decodes "YYYY-MM-DD". Use *Date for fields that may be null.
+// UnmarshalJSON decodes "YYYY-MM-DD". JSON null leaves d unchanged, as
+// encoding/json does for other types; use *Date to tell null from a date.
 func (d *Date) UnmarshalJSON(b []byte) error {
+	if bytes.Equal(bytes.TrimSpace(b), []byte("null")) {
+		return nil
+	}
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
 		return fmt.Errorf("capsule: date must be a string: %w", err)

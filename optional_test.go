@@ -100,3 +100,23 @@ func TestTagChanges(t *testing.T) {
 	testJSONMarshal(t, AddTag("VIP"), `{"name":"VIP"}`)
 	testJSONMarshal(t, RemoveTag(12), `{"id":12,"_delete":true}`)
 }
+
+// JSON null in a non-pointer Date or TimeOfDay is a no-op, as encoding/json
+// treats null for its own types: a track or task with a null date must
+// still decode instead of failing the whole response.
+func TestDateAndTimeOfDayNull(t *testing.T) {
+	t.Parallel()
+	var tr Track
+	require.NoError(t, json.Unmarshal([]byte(`{"id":1,"description":"x","trackDateOn":null}`), &tr))
+	assert.EqualValues(t, 1, tr.ID)
+	assert.True(t, tr.TrackDateOn.IsZero())
+
+	v := struct {
+		D Date      `json:"d"`
+		T TimeOfDay `json:"t"`
+	}{D: NewDate(2020, 1, 2), T: TimeOfDay{Hour: 9}}
+	require.NoError(t, json.Unmarshal([]byte(`{"d":null,"t":null}`), &v))
+	assert.Equal(t, NewDate(2020, 1, 2), v.D, "null leaves the value as it was")
+	assert.Equal(t, TimeOfDay{Hour: 9}, v.T)
+	assert.Error(t, json.Unmarshal([]byte(`{"d":""}`), &v), "an empty string is still not a date")
+}

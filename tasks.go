@@ -1,6 +1,7 @@
 package capsule
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -229,9 +230,12 @@ func (t TimeOfDay) MarshalJSON() ([]byte, error) {
 	return []byte(`"` + t.String() + `"`), nil
 }
 
-// UnmarshalJSON decodes "HH:MM:SS" (or "HH:MM"). Use *TimeOfDay for fields
-// that may be null.
+// UnmarshalJSON decodes "HH:MM:SS" (or "HH:MM"). JSON null leaves t
+// unchanged; use *TimeOfDay to tell null from a time.
 func (t *TimeOfDay) UnmarshalJSON(b []byte) error {
+	if bytes.Equal(bytes.TrimSpace(b), []byte("null")) {
+		return nil
+	}
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
 		return fmt.Errorf("capsule: time of day must be a string: %w", err)
