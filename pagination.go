@@ -56,6 +56,10 @@ type PageFunc[T any] func(ctx context.Context, opts *ListOptions) ([]*T, *Respon
 // iteration. opts is copied; the caller may reuse it.
 func Pages[T any](ctx context.Context, opts *ListOptions, fetch PageFunc[T]) iter.Seq2[*Page[T], error] {
 	return func(yield func(*Page[T], error) bool) {
+		if ctx == nil {
+			yield(nil, invalidArg("ctx", "must not be nil"))
+			return
+		}
 		var o ListOptions
 		if opts != nil {
 			o = *opts

@@ -181,3 +181,18 @@ func TestSearchQuery(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, got, 1)
 }
+
+// A nil context is a bad argument for an iterator, as it is for a single
+// call: reported as ErrInvalidArgument, not a nil-pointer panic.
+func TestIteratorNilContext(t *testing.T) {
+	t.Parallel()
+	c, mux := setup(t)
+	calls := pagedServer(t, mux, 10, nil)
+	var nilCtx context.Context
+	var err error
+	assert.NotPanics(t, func() { _, err = Collect(c.Parties.ReadIter(nilCtx, nil)) })
+	assert.ErrorIs(t, err, ErrInvalidArgument)
+	assert.NotPanics(t, func() { _, err = Collect(recordsEP(c).listIter(nilCtx, "", nil)) })
+	assert.ErrorIs(t, err, ErrInvalidArgument)
+	assert.EqualValues(t, 0, calls.Load())
+}
