@@ -98,7 +98,8 @@ func (e *APIError) Is(target error) bool {
 
 // RateLimitError is returned for a 429 that the client did not wait out,
 // because retries are off or the reset is further away than the maximum
-// wait (see WithMaxRateLimitWait). Rate.Reset says when the budget returns.
+// wait (DefaultRetryPolicy.MaxRateLimitWait, one minute unless set). Rate.Reset
+// says when the budget returns.
 type RateLimitError struct {
 	Rate Rate
 	Err  *APIError
