@@ -22,6 +22,9 @@ type tokenServer struct {
 	*httptest.Server
 	refreshes atomic.Int32
 	fail      atomic.Bool
+	// failPlain makes a failure a plain-text body without an OAuth2 error
+	// code, which oauth2.RetrieveError prints whole in its message.
+	failPlain atomic.Bool
 }
 
 func newTokenServer(t *testing.T) *tokenServer {
@@ -31,6 +34,12 @@ func newTokenServer(t *testing.T) *tokenServer {
 			t.Errorf("unexpected %s %s", r.Method, r.URL.Path)
 		}
 		require.NoError(t, r.ParseForm())
+		if ts.failPlain.Load() {
+			w.Header().Set("Content-Type", "text/plain")
+			w.WriteHeader(500)
+			fmt.Fprintf(w, "cannot refresh %s", r.PostForm.Get("refresh_token"))
+			return
+		}
 		if ts.fail.Load() {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(400)
@@ -168,4 +177,17 @@ func TestRefreshFailureHidesTokens(t *testing.T) {
 	assert.EqualValues(t, 0, n.Load(), "no API request without a token")
 	var re *oauth2.RetrieveError
 	assert.ErrorAs(t, err, &re, "the oauth2 error stays reachable")
+
+	// Without an OAuth2 error code, oauth2 puts the whole response body in
+	// its message; a body that echoes the refresh token must not leak it.
+	ts.failPlain.Store(true)
+	start = &oauth2.Token{AccessToken: "old-access-secret", RefreshToken: "refresh-secret-456", Expiry: time.Now().Add(-time.Minute)}
+	c, _ = setup(t, WithTokenSource(TokenSource(ts.config(), start, nil)), WithRetryPolicy(nil))
+	_, _, err = recordsEP(c).get(t.Context(), 1, nil)
+	require.Error(t, err)
+	require.ErrorAs(t, err, &re)
+	assert.Contains(t, string(re.Body), "refresh-secret-456", "the test server did echo the token")
+	assert.Contains(t, err.Error(), "refreshing the OAuth2 token")
+	assert.NotContains(t, err.Error(), "refresh-secret-456")
+	assert.NotContains(t, err.Error(), "old-access-secret")
 }
