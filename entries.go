@@ -323,8 +323,11 @@ const MaxAttachmentSize = 25 << 20
 // note with AttachUpload in EntryInput.Attachments. The body is r's raw
 // bytes; contentType is the file's MIME type (application/octet-stream when
 // empty). A reader with a Len method (bytes.Reader, strings.Reader,
-// bytes.Buffer) over MaxAttachmentSize fails before the request. An upload
-// is never retried: a failed one must be sent again by the caller.
+// bytes.Buffer) over MaxAttachmentSize fails before the request. Like any
+// POST, an upload that may have reached Capsule is not retried; it is
+// retried after a 429 (and when the connection could not be made) only if
+// r is an io.Seeker, rewound to where it started. Otherwise a failed upload
+// must be sent again by the caller.
 //
 // Capsule API docs: https://developer.capsulecrm.com/v2/operations/Entry
 // POST /attachments/upload
