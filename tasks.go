@@ -287,9 +287,23 @@ func (in TaskInput) MarshalJSON() ([]byte, error) {
 	return json.Marshal(p)
 }
 
-func (in *TaskInput) validate() error {
+func (in *TaskInput) validate(create bool) error {
 	if in == nil {
 		return invalidArg("in", "task input is nil")
+	}
+	if d, ok := in.Description.Get(); in.Description.IsNull() || (ok && strings.TrimSpace(d) == "") {
+		return invalidArg("in.Description", "must not be empty")
+	}
+	if in.DueOn.IsNull() {
+		return invalidArg("in.DueOn", "cannot be null: Capsule requires a due date")
+	}
+	if create {
+		if !in.Description.IsSet() {
+			return invalidArg("in.Description", "is required to create a task")
+		}
+		if !in.DueOn.IsSet() {
+			return invalidArg("in.DueOn", "is required to create a task")
+		}
 	}
 	if err := oneParent("in", in.Party, in.Opportunity, in.Kase); err != nil {
 		return err
@@ -418,7 +432,7 @@ func (s *TasksService) ReadMultiple(ctx context.Context, ids []int64, opts *Read
 // Capsule API docs: https://developer.capsulecrm.com/v2/operations/Task
 // POST /tasks
 func (s *TasksService) Create(ctx context.Context, in *TaskInput) (*Task, *Response, error) {
-	if err := in.validate(); err != nil {
+	if err := in.validate(true); err != nil {
 		return nil, nil, err
 	}
 	return s.ep().create(ctx, in, nil)
@@ -429,7 +443,7 @@ func (s *TasksService) Create(ctx context.Context, in *TaskInput) (*Task, *Respo
 // Capsule API docs: https://developer.capsulecrm.com/v2/operations/Task
 // PUT /tasks/{taskId}
 func (s *TasksService) Update(ctx context.Context, id int64, in *TaskInput) (*Task, *Response, error) {
-	if err := in.validate(); err != nil {
+	if err := in.validate(false); err != nil {
 		return nil, nil, err
 	}
 	return s.ep().update(ctx, id, in, nil)

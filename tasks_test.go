@@ -233,7 +233,8 @@ func TestTasksCreateValidationError(t *testing.T) {
 	mux.HandleFunc("POST /tasks", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(t, w, http.StatusUnprocessableEntity, string(fixture(t, "tasks/unprocessable_live.json")))
 	})
-	_, _, err := c.Tasks.Create(t.Context(), &TaskInput{Description: Set("no due date")})
+	// Capsule's own 422 still maps to ErrValidation with its field errors.
+	_, _, err := c.Tasks.Create(t.Context(), &TaskInput{Description: Set("due"), DueOn: Set(NewDate(2026, 1, 2))})
 	require.ErrorIs(t, err, ErrValidation)
 	var apiErr *APIError
 	require.ErrorAs(t, err, &apiErr)
@@ -462,4 +463,34 @@ func TestTasksReadIterEarlyBreakAndMidwayError(t *testing.T) {
 	require.ErrorIs(t, err, ErrNotFound)
 	assert.Len(t, got, 2, "the records before the failing page are kept")
 	assert.Equal(t, int32(3), n.Load())
+}
+
+func TestTasksRequiredFieldsCheckedBeforeSending(t *testing.T) {
+	t.Parallel()
+	c, mux := setup(t)
+	n := refuseRequests(t, mux)
+	due := Set(NewDate(2026, 1, 2))
+	for name, tc := range map[string]struct {
+		create bool
+		in     TaskInput
+		arg    string
+	}{
+		"create without dueOn":       {true, TaskInput{Description: Set("x")}, "in.DueOn"},
+		"create without description": {true, TaskInput{DueOn: due}, "in.Description"},
+		"create blank description":   {true, TaskInput{Description: Set("  "), DueOn: due}, "in.Description"},
+		"update null dueOn":          {false, TaskInput{DueOn: Null[Date]()}, "in.DueOn"},
+		"update null description":    {false, TaskInput{Description: Null[string]()}, "in.Description"},
+	} {
+		var err error
+		if tc.create {
+			_, _, err = c.Tasks.Create(t.Context(), &tc.in)
+		} else {
+			_, _, err = c.Tasks.Update(t.Context(), 5, &tc.in)
+		}
+		var argErr *ArgError
+		if assert.ErrorAs(t, err, &argErr, name) {
+			assert.Equal(t, tc.arg, argErr.Arg, name)
+		}
+	}
+	assert.Zero(t, n.Load())
 }
