@@ -42,10 +42,11 @@ type Change[T any] struct {
 // with Parties.Changes, Opportunities.Changes or Kases.Changes.
 //
 // A run reads since the cursor exactly and, once iterated to the end, sets
-// the next cursor to the server's time at its start (the Date header of its
-// first response, or this machine's clock before the first request when
-// that response has no valid Date) less Overlap, so a change made while the
-// run was reading is read by the next run, whatever the clock skew. The feed is therefore at least once: the next run
+// the next cursor to the time at its start less Overlap: the Date header of
+// its first response (Capsule's clock), or this machine's clock before the
+// first request when that is earlier or the Date is missing. A change made
+// while the run was reading is thus read by the next run, whichever clock
+// runs ahead. The feed is therefore at least once: the next run
 // delivers again what changed in the overlap, and a deletion can be reported
 // twice. Apply the changes in order, upserting records and removing deleted
 // and restricted ids by id, idempotently; then persist Cursor:
@@ -143,9 +144,8 @@ func (f *ChangeFeed[T]) All(ctx context.Context) iter.Seq2[Change[T], error] {
 			return
 		}
 
-		// The server's time at the start of the run, from the first
-		// response; the client's clock (read before the first request)
-		// if that response has no usable Date.
+		// The start of the run by both clocks: this machine's, read before
+		// the first request, and Capsule's, from the first response.
 		clientStart := f.client.now()
 		var serverStart time.Time
 		first := true
@@ -189,7 +189,10 @@ func (f *ChangeFeed[T]) All(ctx context.Context) iter.Seq2[Change[T], error] {
 			}
 		}
 
-		if serverStart.IsZero() {
+		// The earlier of the two clocks: a Date from the future (a bad
+		// proxy) or a client clock that runs ahead would otherwise push the
+		// cursor past changes not read yet; an earlier cursor only re-reads.
+		if serverStart.IsZero() || clientStart.Before(serverStart) {
 			serverStart = clientStart
 		}
 		f.next = SyncCursor{Since: nextSince(serverStart, f.Overlap)}

@@ -280,7 +280,8 @@ func cmpOr(a, b int) int {
 
 func TestChangesCursorFromServerDate(t *testing.T) {
 	t.Parallel()
-	// The client's clock is an hour off; the server's Date decides.
+	// The client's clock runs an hour ahead; the server's earlier Date
+	// decides.
 	clientNow := time.Date(2025, 6, 2, 11, 0, 0, 0, time.UTC)
 	for _, tt := range []struct {
 		name    string
@@ -301,6 +302,9 @@ func TestChangesCursorFromServerDate(t *testing.T) {
 		{"no Date", nil, "-", time.Date(2025, 6, 2, 10, 59, 0, 0, time.UTC)},
 		{"unparsable Date", nil, "yesterday", time.Date(2025, 6, 2, 10, 59, 0, 0, time.UTC)},
 		{"no Date, overlap 0", durp(0), "-", time.Date(2025, 6, 2, 10, 59, 59, 0, time.UTC)},
+		// A Date later than the client's clock (a clock running behind, or
+		// a bad proxy) is not trusted: the earlier clock only re-reads.
+		{"Date from the future", nil, "Tue, 03 Jun 2025 10:00:00 GMT", time.Date(2025, 6, 2, 10, 59, 0, 0, time.UTC)},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()

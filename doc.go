@@ -133,10 +133,10 @@
 // Changes (on Parties, Opportunities and Kases) returns a ChangeFeed: what
 // was created or changed since a SyncCursor, page by page, then what was
 // deleted or became restricted to you. The zero cursor reads everything.
-// After a run without error, Cursor is where the next run starts: Capsule's
-// own time at the start of this one (its Date header) less
-// DefaultSyncOverlap, because Capsule compares since with whole-second
-// timestamps and your clock is not Capsule's:
+// After a run without error, Cursor is where the next run starts: the start
+// of this one by the earlier of Capsule's clock (its Date header) and yours,
+// less DefaultSyncOverlap, because Capsule compares since with whole-second
+// timestamps and either clock may run ahead:
 //
 //	feed := c.Parties.Changes(cursor, nil)
 //	for ch, err := range feed.All(ctx) {
