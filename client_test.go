@@ -728,3 +728,14 @@ func TestPacingNeverWaitsPastReset(t *testing.T) {
 	assert.Equal(t, []time.Duration{0, 30 * time.Second, time.Minute, time.Minute, time.Minute}, waits,
 		"two slots in the window, then everyone waits for the reset")
 }
+
+func TestPacingWaitIsBounded(t *testing.T) {
+	t.Parallel()
+	c, err := NewClient(WithToken("x"), WithPacing(true))
+	require.NoError(t, err)
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	c.now = func() time.Time { return now }
+	// A reset a day away (a skewed clock) does not stall a request for a day.
+	c.setRate(Rate{Limit: 4000, Remaining: 0, Reset: now.Add(24 * time.Hour)})
+	assert.Equal(t, time.Hour, c.reserveSlot())
+}

@@ -75,5 +75,10 @@ func (c *Client) reserveSlot() time.Duration {
 		start, next = r.Reset, r.Reset
 	}
 	c.nextSlot = next
-	return start.Sub(now)
+	return min(start.Sub(now), maxPacingWait)
 }
+
+// maxPacingWait bounds one pacing wait at Capsule's rate-limit window, so a
+// reset time from a skewed clock cannot stall a request for longer: after
+// it, the request goes out and a 429 is handled by the retry policy.
+const maxPacingWait = time.Hour
