@@ -269,6 +269,16 @@ type RequestEvent struct {
 
 // observe logs ev and hands it to the observer.
 func (c *Client) observe(ctx context.Context, ev RequestEvent) {
+	if c.observer != nil {
+		c.observer(ev)
+	}
+	level, msg := slog.LevelDebug, "capsule request"
+	if ev.Retry {
+		level, msg = slog.LevelInfo, "capsule retry"
+	}
+	if !c.logger.Enabled(ctx, level) {
+		return
+	}
 	attrs := []slog.Attr{
 		slog.String("method", ev.Method), slog.String("url", ev.URL), slog.Int("attempt", ev.Attempt),
 		slog.Int("status", ev.StatusCode), slog.Duration("duration", ev.Duration),
@@ -277,13 +287,9 @@ func (c *Client) observe(ctx context.Context, ev RequestEvent) {
 		attrs = append(attrs, slog.String("error", ev.Err.Error()))
 	}
 	if ev.Retry {
-		c.logger.LogAttrs(ctx, slog.LevelInfo, "capsule retry", append(attrs, slog.Duration("wait", ev.Wait))...)
-	} else {
-		c.logger.LogAttrs(ctx, slog.LevelDebug, "capsule request", attrs...)
+		attrs = append(attrs, slog.Duration("wait", ev.Wait))
 	}
-	if c.observer != nil {
-		c.observer(ev)
-	}
+	c.logger.LogAttrs(ctx, level, msg, attrs...)
 }
 
 // bodyReader remembers the first error other than io.EOF met while reading
