@@ -115,17 +115,6 @@ func TestBoardsService_Update(t *testing.T) {
 	assert.Equal(t, board34, b)
 }
 
-func TestBoardsService_Archive(t *testing.T) {
-	t.Parallel()
-	c, mux := setup(t)
-	mux.HandleFunc("DELETE /boards/34", func(w http.ResponseWriter, r *http.Request) {
-		w.WriteHeader(http.StatusNoContent)
-	})
-	resp, err := c.Boards.Archive(t.Context(), 34)
-	require.NoError(t, err)
-	assert.Equal(t, http.StatusNoContent, resp.StatusCode)
-}
-
 func TestBoardsService_Restore(t *testing.T) {
 	t.Parallel()
 	c, mux := setup(t)
@@ -257,16 +246,6 @@ func TestStagesService_Update(t *testing.T) {
 	s, _, err := c.Stages.Update(t.Context(), 71, &StageInput{DisplayOrder: Set(0)})
 	require.NoError(t, err)
 	assert.Equal(t, stage71, s)
-}
-
-func TestStagesService_Delete(t *testing.T) {
-	t.Parallel()
-	c, mux := setup(t)
-	mux.HandleFunc("DELETE /stages/71", func(w http.ResponseWriter, r *http.Request) {
-		w.WriteHeader(http.StatusNoContent)
-	})
-	_, err := c.Stages.Delete(t.Context(), 71)
-	require.NoError(t, err)
 }
 
 func TestBoards_InvalidArguments(t *testing.T) {

@@ -277,34 +277,6 @@ func TestCustomFieldsUpdate(t *testing.T) {
 	assert.True(t, d.Important)
 }
 
-func TestCustomFieldsDelete(t *testing.T) {
-	t.Parallel()
-	t.Run("204", func(t *testing.T) {
-		t.Parallel()
-		c, mux := setup(t)
-		mux.HandleFunc("DELETE /parties/fields/definitions/45", func(w http.ResponseWriter, r *http.Request) {
-			testQuery(t, r, nil)
-			w.WriteHeader(http.StatusNoContent)
-		})
-		resp, err := c.CustomFields.Delete(t.Context(), EntityParties, 45)
-		require.NoError(t, err)
-		assert.Equal(t, http.StatusNoContent, resp.StatusCode)
-		assert.Empty(t, resp.JobID())
-	})
-	t.Run("202 job", func(t *testing.T) {
-		t.Parallel()
-		c, mux := setup(t)
-		mux.HandleFunc("DELETE /opportunities/fields/definitions/45", func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Location", "https://api.capsulecrm.com/api/v2/jobs/02ae8e16-7d4c")
-			w.WriteHeader(http.StatusAccepted)
-		})
-		resp, err := c.CustomFields.Delete(t.Context(), EntityOpportunities, 45)
-		require.NoError(t, err)
-		assert.Equal(t, http.StatusAccepted, resp.StatusCode)
-		assert.Equal(t, "02ae8e16-7d4c", resp.JobID())
-	})
-}
-
 func TestCustomFieldsErrors(t *testing.T) {
 	t.Parallel()
 	c, mux := setup(t)

@@ -212,34 +212,6 @@ func TestEntriesUpdate(t *testing.T) {
 	assert.Equal(t, wantNote(t), got)
 }
 
-func TestEntriesDelete(t *testing.T) {
-	t.Parallel()
-	c, mux := setup(t)
-	mux.HandleFunc("DELETE /entries/{id}", func(w http.ResponseWriter, r *http.Request) {
-		switch r.PathValue("id") {
-		case "900":
-			w.WriteHeader(http.StatusNoContent)
-		case "901":
-			w.Header().Set("Location", "https://api.capsulecrm.com/api/v2/jobs/02ae8e16-7a1c-4b5e-9d0f-3c2b1a0e9f8d")
-			w.WriteHeader(http.StatusAccepted)
-		default:
-			writeJSON(t, w, http.StatusNotFound, `{"message":"Could not find resource"}`)
-		}
-	})
-	resp, err := c.Entries.Delete(t.Context(), 900)
-	require.NoError(t, err)
-	assert.Equal(t, http.StatusNoContent, resp.StatusCode)
-	assert.Empty(t, resp.JobID())
-
-	resp, err = c.Entries.Delete(t.Context(), 901)
-	require.NoError(t, err)
-	assert.Equal(t, http.StatusAccepted, resp.StatusCode)
-	assert.Equal(t, "02ae8e16-7a1c-4b5e-9d0f-3c2b1a0e9f8d", resp.JobID())
-
-	_, err = c.Entries.Delete(t.Context(), 902)
-	assert.ErrorIs(t, err, ErrNotFound)
-}
-
 func TestEntriesErrors(t *testing.T) {
 	t.Parallel()
 	c, mux := setup(t)

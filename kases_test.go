@@ -291,29 +291,6 @@ func TestKasesUpdateEmpty(t *testing.T) {
 	assert.Equal(t, KaseOpen, got.Status)
 }
 
-func TestKasesDelete(t *testing.T) {
-	t.Parallel()
-	c, mux := setup(t)
-	mux.HandleFunc("DELETE /kases/5", func(w http.ResponseWriter, r *http.Request) {
-		w.WriteHeader(http.StatusNoContent)
-	})
-	mux.HandleFunc("DELETE /kases/6", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Location", "https://api.capsulecrm.com/api/v2/jobs/kase-job")
-		w.WriteHeader(http.StatusAccepted)
-	})
-	mux.HandleFunc("DELETE /kases/7", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(t, w, http.StatusNotFound, `{"message":"Could not find resource"}`)
-	})
-	resp, err := c.Kases.Delete(t.Context(), 5)
-	require.NoError(t, err)
-	assert.Equal(t, http.StatusNoContent, resp.StatusCode)
-	resp, err = c.Kases.Delete(t.Context(), 6)
-	require.NoError(t, err)
-	assert.Equal(t, "kase-job", resp.JobID())
-	_, err = c.Kases.Delete(t.Context(), 7)
-	require.ErrorIs(t, err, ErrNotFound)
-}
-
 func TestKasesParties(t *testing.T) {
 	t.Parallel()
 	c, mux := setup(t)

@@ -126,17 +126,6 @@ func TestActivityTypesService_Update(t *testing.T) {
 	assert.Equal(t, activityType17, at)
 }
 
-func TestActivityTypesService_Delete(t *testing.T) {
-	t.Parallel()
-	c, mux := setup(t)
-	mux.HandleFunc("DELETE /activitytypes/17", func(w http.ResponseWriter, r *http.Request) {
-		w.WriteHeader(http.StatusNoContent)
-	})
-	resp, err := c.ActivityTypes.Delete(t.Context(), 17)
-	require.NoError(t, err)
-	assert.Equal(t, http.StatusNoContent, resp.StatusCode)
-}
-
 // Built-in types have negative ids: they are read, updated and deleted
 // (Capsule decides whether a built-in may go) like custom ones.
 func TestActivityTypesService_BuiltIns(t *testing.T) {
@@ -220,16 +209,6 @@ func TestCategoriesService_Update(t *testing.T) {
 	assert.Equal(t, int64(1), cat.ID)
 }
 
-func TestCategoriesService_Delete(t *testing.T) {
-	t.Parallel()
-	c, mux := setup(t)
-	mux.HandleFunc("DELETE /categories/1", func(w http.ResponseWriter, r *http.Request) {
-		w.WriteHeader(http.StatusNoContent)
-	})
-	_, err := c.Categories.Delete(t.Context(), 1)
-	require.NoError(t, err)
-}
-
 // --- Lost reasons ---
 
 var lostReason5 = &LostReason{
@@ -286,16 +265,6 @@ func TestLostReasonsService_Update(t *testing.T) {
 	lr, _, err := c.LostReasons.Update(t.Context(), 5, &LostReasonInput{IncludedForConversion: Set(false)})
 	require.NoError(t, err)
 	assert.Equal(t, lostReason5, lr)
-}
-
-func TestLostReasonsService_Delete(t *testing.T) {
-	t.Parallel()
-	c, mux := setup(t)
-	mux.HandleFunc("DELETE /lostreasons/5", func(w http.ResponseWriter, r *http.Request) {
-		w.WriteHeader(http.StatusNoContent)
-	})
-	_, err := c.LostReasons.Delete(t.Context(), 5)
-	require.NoError(t, err)
 }
 
 func TestLookups_InvalidArguments(t *testing.T) {

@@ -329,24 +329,6 @@ func TestOpportunitiesUpdateEmpty(t *testing.T) {
 	assert.Equal(t, "A", got.Name)
 }
 
-func TestOpportunitiesDelete(t *testing.T) {
-	t.Parallel()
-	c, mux := setup(t)
-	mux.HandleFunc("DELETE /opportunities/5", func(w http.ResponseWriter, r *http.Request) {
-		w.WriteHeader(http.StatusNoContent)
-	})
-	mux.HandleFunc("DELETE /opportunities/6", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Location", "https://api.capsulecrm.com/api/v2/jobs/job-6")
-		w.WriteHeader(http.StatusAccepted)
-	})
-	resp, err := c.Opportunities.Delete(t.Context(), 5)
-	require.NoError(t, err)
-	assert.Equal(t, http.StatusNoContent, resp.StatusCode)
-	resp, err = c.Opportunities.Delete(t.Context(), 6)
-	require.NoError(t, err)
-	assert.Equal(t, "job-6", resp.JobID())
-}
-
 func TestOpportunitiesParties(t *testing.T) {
 	t.Parallel()
 	c, mux := setup(t)

@@ -479,19 +479,6 @@ func TestPartiesUpdateEmpty(t *testing.T) {
 	assert.Equal(t, "X", got.DisplayName())
 }
 
-func TestPartiesDelete(t *testing.T) {
-	t.Parallel()
-	c, mux := setup(t)
-	mux.HandleFunc("DELETE /parties/7", func(w http.ResponseWriter, r *http.Request) {
-		testQuery(t, r, url.Values{})
-		w.WriteHeader(http.StatusNoContent)
-	})
-	resp, err := c.Parties.Delete(t.Context(), 7)
-	require.NoError(t, err)
-	assert.Equal(t, http.StatusNoContent, resp.StatusCode)
-	assert.Empty(t, resp.JobID())
-}
-
 func TestPartiesDeleteAccepted(t *testing.T) {
 	t.Parallel()
 	c, mux := setup(t)

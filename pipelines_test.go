@@ -139,18 +139,6 @@ func TestPipelinesService_Update(t *testing.T) {
 	assert.Equal(t, pipeline1, p)
 }
 
-func TestPipelinesService_Archive(t *testing.T) {
-	t.Parallel()
-	c, mux := setup(t)
-	mux.HandleFunc("DELETE /pipelines/1", func(w http.ResponseWriter, r *http.Request) {
-		testQuery(t, r, url.Values{})
-		w.WriteHeader(http.StatusNoContent)
-	})
-	resp, err := c.Pipelines.Archive(t.Context(), 1)
-	require.NoError(t, err)
-	assert.Equal(t, http.StatusNoContent, resp.StatusCode)
-}
-
 func TestPipelinesService_Restore(t *testing.T) {
 	t.Parallel()
 	c, mux := setup(t)
@@ -276,16 +264,6 @@ func TestMilestonesService_Update(t *testing.T) {
 	m, _, err := c.Milestones.Update(t.Context(), 11, &MilestoneInput{Probability: Set(0)})
 	require.NoError(t, err)
 	assert.Equal(t, int64(11), m.ID)
-}
-
-func TestMilestonesService_Delete(t *testing.T) {
-	t.Parallel()
-	c, mux := setup(t)
-	mux.HandleFunc("DELETE /milestones/11", func(w http.ResponseWriter, r *http.Request) {
-		w.WriteHeader(http.StatusNoContent)
-	})
-	_, err := c.Milestones.Delete(t.Context(), 11)
-	require.NoError(t, err)
 }
 
 func TestPipelines_InvalidArguments(t *testing.T) {

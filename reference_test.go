@@ -296,18 +296,6 @@ func TestTitlesService_Create(t *testing.T) {
 	assert.Equal(t, &PersonTitle{ID: 10, Title: "Dame"}, title)
 }
 
-func TestTitlesService_Delete(t *testing.T) {
-	t.Parallel()
-	c, mux := setup(t)
-	mux.HandleFunc("DELETE /titles/10", func(w http.ResponseWriter, r *http.Request) {
-		testQuery(t, r, url.Values{})
-		w.WriteHeader(http.StatusNoContent)
-	})
-	resp, err := c.Titles.Delete(t.Context(), 10)
-	require.NoError(t, err)
-	assert.Equal(t, http.StatusNoContent, resp.StatusCode)
-}
-
 // --- Countries and currencies ---
 
 func TestCountriesService_Read(t *testing.T) {

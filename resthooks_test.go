@@ -79,18 +79,6 @@ func TestRestHooksService_SubscribeNotRetried(t *testing.T) {
 	assert.Equal(t, int32(1), n.Load())
 }
 
-func TestRestHooksService_Unsubscribe(t *testing.T) {
-	t.Parallel()
-	c, mux := setup(t)
-	mux.HandleFunc("DELETE /resthooks/101", func(w http.ResponseWriter, r *http.Request) {
-		testQuery(t, r, url.Values{})
-		w.WriteHeader(http.StatusNoContent)
-	})
-	resp, err := c.RestHooks.Unsubscribe(t.Context(), 101)
-	require.NoError(t, err)
-	assert.Equal(t, http.StatusNoContent, resp.StatusCode)
-}
-
 func TestRestHooks_InvalidArguments(t *testing.T) {
 	t.Parallel()
 	sub := func(in *RestHookInput) func(ctx context.Context, c *Client) error {

@@ -180,34 +180,6 @@ func TestTagsUpdate(t *testing.T) {
 	assert.Equal(t, &TagDefinition{ID: 1199, Name: "VIP", Description: Ptr("Our best customers"), DataTag: true, Definitions: []FieldDefinition{}}, tag)
 }
 
-func TestTagsDelete(t *testing.T) {
-	t.Parallel()
-	t.Run("204", func(t *testing.T) {
-		t.Parallel()
-		c, mux := setup(t)
-		mux.HandleFunc("DELETE /kases/tags/7", func(w http.ResponseWriter, r *http.Request) {
-			testQuery(t, r, nil)
-			w.WriteHeader(http.StatusNoContent)
-		})
-		resp, err := c.Tags.Delete(t.Context(), EntityKases, 7)
-		require.NoError(t, err)
-		assert.Equal(t, http.StatusNoContent, resp.StatusCode)
-		assert.Empty(t, resp.JobID())
-	})
-	t.Run("202 job", func(t *testing.T) {
-		t.Parallel()
-		c, mux := setup(t)
-		mux.HandleFunc("DELETE /parties/tags/7", func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Location", "https://api.capsulecrm.com/api/v2/jobs/02ae8e16-1111")
-			w.WriteHeader(http.StatusAccepted)
-		})
-		resp, err := c.Tags.Delete(t.Context(), EntityParties, 7)
-		require.NoError(t, err)
-		assert.Equal(t, http.StatusAccepted, resp.StatusCode)
-		assert.Equal(t, "02ae8e16-1111", resp.JobID())
-	})
-}
-
 func TestTagsErrors(t *testing.T) {
 	t.Parallel()
 	c, mux := setup(t)

@@ -281,24 +281,6 @@ func TestTasksCompleteAndReopen(t *testing.T) {
 	assert.JSONEq(t, `{"task":{"status":"OPEN"}}`, bodies[1])
 }
 
-func TestTasksDelete(t *testing.T) {
-	t.Parallel()
-	c, mux := setup(t)
-	mux.HandleFunc("DELETE /tasks/{id}", func(w http.ResponseWriter, r *http.Request) {
-		assert.Equal(t, "100", r.PathValue("id"))
-		w.WriteHeader(http.StatusNoContent)
-	})
-	resp, err := c.Tasks.Delete(t.Context(), 100)
-	require.NoError(t, err)
-	assert.Equal(t, http.StatusNoContent, resp.StatusCode)
-
-	mux.HandleFunc("DELETE /tasks/404", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(t, w, http.StatusNotFound, `{"message":"Could not find resource"}`)
-	})
-	_, err = c.Tasks.Delete(t.Context(), 404)
-	assert.ErrorIs(t, err, ErrNotFound)
-}
-
 func TestTasksInvalidArguments(t *testing.T) {
 	t.Parallel()
 	c, mux := setup(t)

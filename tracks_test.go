@@ -154,24 +154,6 @@ func TestTracksUpdate(t *testing.T) {
 	assert.Equal(t, int32(2), calls.Load())
 }
 
-func TestTracksDelete(t *testing.T) {
-	t.Parallel()
-	c, mux := setup(t)
-	mux.HandleFunc("DELETE /tracks/{id}", func(w http.ResponseWriter, r *http.Request) {
-		if r.PathValue("id") == "404" {
-			writeJSON(t, w, http.StatusNotFound, `{"message":"Could not find resource"}`)
-			return
-		}
-		assert.Equal(t, "55", r.PathValue("id"))
-		w.WriteHeader(http.StatusNoContent)
-	})
-	resp, err := c.Tracks.Delete(t.Context(), 55)
-	require.NoError(t, err)
-	assert.Equal(t, http.StatusNoContent, resp.StatusCode)
-	_, err = c.Tracks.Delete(t.Context(), 404)
-	assert.ErrorIs(t, err, ErrNotFound)
-}
-
 func TestTracksErrors(t *testing.T) {
 	t.Parallel()
 	c, mux := setup(t)
@@ -379,18 +361,6 @@ func TestTrackDefinitionsUpdate(t *testing.T) {
 	})
 	require.NoError(t, err)
 	assert.Equal(t, int64(3), got.ID)
-}
-
-func TestTrackDefinitionsDelete(t *testing.T) {
-	t.Parallel()
-	c, mux := setup(t)
-	mux.HandleFunc("DELETE /trackdefinitions/{id}", func(w http.ResponseWriter, r *http.Request) {
-		assert.Equal(t, "3", r.PathValue("id"))
-		w.WriteHeader(http.StatusNoContent)
-	})
-	resp, err := c.TrackDefinitions.Delete(t.Context(), 3)
-	require.NoError(t, err)
-	assert.Equal(t, http.StatusNoContent, resp.StatusCode)
 }
 
 func TestTrackDefinitionsErrors(t *testing.T) {
