@@ -312,31 +312,6 @@ func TestKasesPartiesIter(t *testing.T) {
 	assert.EqualValues(t, 3, n.Load())
 }
 
-func TestKasesAddRemoveParty(t *testing.T) {
-	t.Parallel()
-	c, mux := setup(t)
-	add, adds := counter(func(w http.ResponseWriter, r *http.Request) {
-		testQuery(t, r, url.Values{})
-		w.WriteHeader(http.StatusNoContent)
-	})
-	mux.HandleFunc("POST /kases/12/parties/892", add)
-	mux.HandleFunc("DELETE /kases/12/parties/892", func(w http.ResponseWriter, r *http.Request) {
-		w.WriteHeader(http.StatusNoContent)
-	})
-	mux.HandleFunc("DELETE /kases/12/parties/893", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(t, w, http.StatusNotFound, `{"message":"Could not find resource"}`)
-	})
-	resp, err := c.Kases.AddParty(t.Context(), 12, 892)
-	require.NoError(t, err)
-	assert.Equal(t, http.StatusNoContent, resp.StatusCode)
-	assert.EqualValues(t, 1, adds.Load())
-	resp, err = c.Kases.RemoveParty(t.Context(), 12, 892)
-	require.NoError(t, err)
-	assert.Equal(t, http.StatusNoContent, resp.StatusCode)
-	_, err = c.Kases.RemoveParty(t.Context(), 12, 893)
-	require.ErrorIs(t, err, ErrNotFound)
-}
-
 func TestKasesInvalidArguments(t *testing.T) {
 	t.Parallel()
 	c, mux := setup(t)

@@ -1,6 +1,7 @@
 package capsule
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"testing"
@@ -371,35 +372,71 @@ func TestOpportunitiesKasesIter(t *testing.T) {
 	assert.EqualValues(t, 3, n.Load())
 }
 
-func TestOpportunitiesAddRemoveParty(t *testing.T) {
+// TestAddRemoveParty covers the additional parties of opportunities and
+// kases: 204 with no body either way, Capsule's 422 for a party already
+// linked, and 404 for one that is not.
+func TestAddRemoveParty(t *testing.T) {
 	t.Parallel()
-	c, mux := setup(t)
-	mux.HandleFunc("POST /opportunities/10/parties/20", func(w http.ResponseWriter, r *http.Request) {
-		testQuery(t, r, url.Values{})
-		b := make([]byte, 1)
-		n, _ := r.Body.Read(b)
-		assert.Zero(t, n, "no request body")
-		w.WriteHeader(http.StatusNoContent)
-	})
-	mux.HandleFunc("DELETE /opportunities/10/parties/20", func(w http.ResponseWriter, r *http.Request) {
-		w.WriteHeader(http.StatusNoContent)
-	})
-	mux.HandleFunc("POST /opportunities/10/parties/21", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(t, w, http.StatusUnprocessableEntity,
-			`{"message":"Validation Failed","errors":[{"message":"party is already a contact for this opportunity","resource":"opportunity","field":"party"}]}`)
-	})
-	resp, err := c.Opportunities.AddParty(t.Context(), 10, 20)
-	require.NoError(t, err)
-	assert.Equal(t, http.StatusNoContent, resp.StatusCode)
-	resp, err = c.Opportunities.RemoveParty(t.Context(), 10, 20)
-	require.NoError(t, err)
-	assert.Equal(t, http.StatusNoContent, resp.StatusCode)
+	type linkFunc func(ctx context.Context, c *Client, id, partyID int64) (*Response, error)
+	for _, tc := range []struct {
+		parent        string
+		add, remove   linkFunc
+		alreadyLinked string
+	}{
+		{"opportunities",
+			func(ctx context.Context, c *Client, id, p int64) (*Response, error) {
+				return c.Opportunities.AddParty(ctx, id, p)
+			},
+			func(ctx context.Context, c *Client, id, p int64) (*Response, error) {
+				return c.Opportunities.RemoveParty(ctx, id, p)
+			},
+			"party is already a contact for this opportunity"},
+		{"kases",
+			func(ctx context.Context, c *Client, id, p int64) (*Response, error) {
+				return c.Kases.AddParty(ctx, id, p)
+			},
+			func(ctx context.Context, c *Client, id, p int64) (*Response, error) {
+				return c.Kases.RemoveParty(ctx, id, p)
+			},
+			"party is already a contact for this kase"},
+	} {
+		t.Run(tc.parent, func(t *testing.T) {
+			t.Parallel()
+			c, mux := setup(t)
+			base := "/" + tc.parent + "/10/parties/"
+			noBody := func(w http.ResponseWriter, r *http.Request) {
+				testQuery(t, r, url.Values{})
+				assert.Zero(t, r.ContentLength, "no request body")
+				w.WriteHeader(http.StatusNoContent)
+			}
+			add, adds := counter(noBody)
+			mux.HandleFunc("POST "+base+"20", add)
+			mux.HandleFunc("DELETE "+base+"20", noBody)
+			mux.HandleFunc("POST "+base+"21", func(w http.ResponseWriter, r *http.Request) {
+				writeJSON(t, w, http.StatusUnprocessableEntity,
+					`{"message":"Validation Failed","errors":[{"message":"`+tc.alreadyLinked+`","resource":"opportunity","field":"party"}]}`)
+			})
+			mux.HandleFunc("DELETE "+base+"22", func(w http.ResponseWriter, r *http.Request) {
+				writeJSON(t, w, http.StatusNotFound, `{"message":"Could not find resource"}`)
+			})
 
-	_, err = c.Opportunities.AddParty(t.Context(), 10, 21)
-	require.ErrorIs(t, err, ErrValidation)
-	var apiErr *APIError
-	require.ErrorAs(t, err, &apiErr)
-	assert.Equal(t, "party is already a contact for this opportunity", apiErr.Errors[0].Message)
+			resp, err := tc.add(t.Context(), c, 10, 20)
+			require.NoError(t, err)
+			assert.Equal(t, http.StatusNoContent, resp.StatusCode)
+			assert.EqualValues(t, 1, adds.Load(), "an add is sent once")
+			resp, err = tc.remove(t.Context(), c, 10, 20)
+			require.NoError(t, err)
+			assert.Equal(t, http.StatusNoContent, resp.StatusCode)
+
+			_, err = tc.add(t.Context(), c, 10, 21)
+			require.ErrorIs(t, err, ErrValidation)
+			var apiErr *APIError
+			require.ErrorAs(t, err, &apiErr)
+			assert.Equal(t, tc.alreadyLinked, apiErr.Errors[0].Message)
+			_, err = tc.remove(t.Context(), c, 10, 22)
+			require.ErrorIs(t, err, ErrNotFound)
+		})
+	}
 }
 
 func TestOpportunitiesInvalidArguments(t *testing.T) {
