@@ -27,32 +27,12 @@ var fieldDefSchema = schema{resource: "definition", fields: map[string]fieldSpec
 func registerFieldRoutes(f *fake, e *entity) {
 	defs := f.newCollection(e.fields, "definition", "definition", 926001)
 	defs.stamped = false
-	p := e.path + "/fields/definitions"
-	f.handle("GET", p, func(c *call) *reply {
-		return c.list("definitions", c.f.coll(e.fields).all(), func(r record) any { return c.f.renderFieldDef(e, r) })
-	})
-	f.handle("GET", p+"/{id}", func(c *call) *reply {
-		rec, rep := c.lookup(c.f.coll(e.fields), "id")
-		if rep != nil {
-			return rep
-		}
-		return ok("definition", c.f.renderFieldDef(e, rec))
-	})
-	f.handle("POST", p, func(c *call) *reply { return saveFieldDef(c, e, nil) })
-	f.handle("PUT", p+"/{id}", func(c *call) *reply {
-		rec, rep := c.lookup(c.f.coll(e.fields), "id")
-		if rep != nil {
-			return rep
-		}
-		return saveFieldDef(c, e, rec)
-	})
-	f.handle("DELETE", p+"/{id}", func(c *call) *reply {
-		rec, rep := c.lookup(c.f.coll(e.fields), "id")
-		if rep != nil {
-			return rep
-		}
-		c.f.deleteFieldDef(e, rec["id"].(int64))
-		return c.deleted(true, "Deleting Field Definition")
+	registerDefinitionRoutes(f, definitionRoutes{
+		coll: e.fields, path: e.path + "/fields/definitions", one: "definition", many: "definitions",
+		render: func(c *call, r record) any { return c.f.renderFieldDef(e, r) },
+		save:   func(c *call, existing record) *reply { return saveFieldDef(c, e, existing) },
+		remove: func(c *call, id int64) { c.f.deleteFieldDef(e, id) },
+		action: "Deleting Field Definition",
 	})
 }
 

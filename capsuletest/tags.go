@@ -18,33 +18,46 @@ var tagSchema = schema{resource: "tag", fields: map[string]fieldSpec{
 func registerTagRoutes(f *fake, e *entity) {
 	tags := f.newCollection(e.tags, "tag", "tag", 168001)
 	tags.stamped = false
-	p := e.path + "/tags"
-	f.handle("GET", p, func(c *call) *reply {
-		return c.list("tags", c.f.coll(e.tags).all(), func(r record) any { return c.f.renderTagDef(e, r) })
+	registerDefinitionRoutes(f, definitionRoutes{
+		coll: e.tags, path: e.path + "/tags", one: "tag", many: "tags",
+		render: func(c *call, r record) any { return c.f.renderTagDef(e, r) },
+		save:   func(c *call, existing record) *reply { return saveTagDef(c, e, existing) },
+		remove: func(c *call, id int64) { c.f.deleteTagDef(e, id) },
+		action: "Deleting Tag",
 	})
-	f.handle("GET", p+"/{id}", func(c *call) *reply {
-		rec, rep := c.lookup(c.f.coll(e.tags), "id")
-		if rep != nil {
-			return rep
+}
+
+// definitionRoutes describes a per-entity definitions collection (tag or
+// custom field definitions): list, show, create, update, and a delete that
+// may run as a job under WithAsyncDeletes.
+type definitionRoutes struct {
+	coll, path, one, many string
+	render                func(c *call, r record) any
+	save                  func(c *call, existing record) *reply // existing is nil on create
+	remove                func(c *call, id int64)
+	action                string // the job's action on an async delete
+}
+
+func registerDefinitionRoutes(f *fake, d definitionRoutes) {
+	withRecord := func(h func(c *call, rec record) *reply) handlerFunc {
+		return func(c *call) *reply {
+			rec, rep := c.lookup(c.f.coll(d.coll), "id")
+			if rep != nil {
+				return rep
+			}
+			return h(c, rec)
 		}
-		return ok("tag", c.f.renderTagDef(e, rec))
+	}
+	f.handle("GET", d.path, func(c *call) *reply {
+		return c.list(d.many, c.f.coll(d.coll).all(), func(r record) any { return d.render(c, r) })
 	})
-	f.handle("POST", p, func(c *call) *reply { return saveTagDef(c, e, nil) })
-	f.handle("PUT", p+"/{id}", func(c *call) *reply {
-		rec, rep := c.lookup(c.f.coll(e.tags), "id")
-		if rep != nil {
-			return rep
-		}
-		return saveTagDef(c, e, rec)
-	})
-	f.handle("DELETE", p+"/{id}", func(c *call) *reply {
-		rec, rep := c.lookup(c.f.coll(e.tags), "id")
-		if rep != nil {
-			return rep
-		}
-		c.f.deleteTagDef(e, rec["id"].(int64))
-		return c.deleted(true, "Deleting Tag")
-	})
+	f.handle("GET", d.path+"/{id}", withRecord(func(c *call, rec record) *reply { return ok(d.one, d.render(c, rec)) }))
+	f.handle("POST", d.path, func(c *call) *reply { return d.save(c, nil) })
+	f.handle("PUT", d.path+"/{id}", withRecord(d.save))
+	f.handle("DELETE", d.path+"/{id}", withRecord(func(c *call, rec record) *reply {
+		d.remove(c, rec["id"].(int64))
+		return c.deleted(true, d.action)
+	}))
 }
 
 // saveTagDef creates (existing nil) or updates a tag definition.
