@@ -54,11 +54,7 @@ func payloadIDs(t *testing.T, e *WebhookEvent) []int64 {
 func TestWebhookHandler_PartyCreated(t *testing.T) {
 	t.Parallel()
 	h, got := recordEvents(EventPartyCreated)
-	w := deliver(t, h, http.MethodPost, fixture(t, "webhooks/party_created.json"))
-
-	require.Equal(t, http.StatusNoContent, w.Code)
-	require.Len(t, *got, 1)
-	e := (*got)[0]
+	e := deliverOne(t, h, got, fixture(t, "webhooks/party_created.json"))
 	assert.Equal(t, EventPartyCreated, e.Event)
 	assert.Equal(t, "party", e.Event.Entity())
 	assert.Equal(t, "created", e.Event.Action())
@@ -81,11 +77,7 @@ func TestWebhookHandler_PartyCreated(t *testing.T) {
 func TestWebhookHandler_KaseMoved(t *testing.T) {
 	t.Parallel()
 	h, got := recordEvents(EventKaseMoved)
-	w := deliver(t, h, http.MethodPost, fixture(t, "webhooks/kase_moved.json"))
-
-	require.Equal(t, http.StatusNoContent, w.Code)
-	require.Len(t, *got, 1)
-	e := (*got)[0]
+	e := deliverOne(t, h, got, fixture(t, "webhooks/kase_moved.json"))
 	assert.Equal(t, EventKaseMoved, e.Event)
 	assert.Equal(t, []int64{5271516}, payloadIDs(t, e))
 	require.Len(t, e.Kases, 1)
@@ -97,11 +89,7 @@ func TestWebhookHandler_KaseMoved(t *testing.T) {
 func TestWebhookHandler_OpportunityClosed(t *testing.T) {
 	t.Parallel()
 	h, got := recordEvents(EventOpportunityClosed, EventOpportunityMoved)
-	w := deliver(t, h, http.MethodPost, fixture(t, "webhooks/opportunity_closed.json"))
-
-	require.Equal(t, http.StatusNoContent, w.Code)
-	require.Len(t, *got, 1)
-	e := (*got)[0]
+	e := deliverOne(t, h, got, fixture(t, "webhooks/opportunity_closed.json"))
 	assert.Equal(t, EventOpportunityClosed, e.Event)
 	assert.Equal(t, []int64{83948}, payloadIDs(t, e))
 	require.Len(t, e.Opportunities, 1)
@@ -113,11 +101,7 @@ func TestWebhookHandler_OpportunityClosed(t *testing.T) {
 func TestWebhookHandler_TaskCompleted(t *testing.T) {
 	t.Parallel()
 	h, got := recordEvents(EventTaskCompleted)
-	w := deliver(t, h, http.MethodPost, fixture(t, "webhooks/task_completed.json"))
-
-	require.Equal(t, http.StatusNoContent, w.Code)
-	require.Len(t, *got, 1)
-	e := (*got)[0]
+	e := deliverOne(t, h, got, fixture(t, "webhooks/task_completed.json"))
 	assert.Equal(t, EventTaskCompleted, e.Event)
 	assert.Equal(t, []int64{147248893}, payloadIDs(t, e))
 	assert.Nil(t, e.Users)
@@ -128,11 +112,7 @@ func TestWebhookHandler_TaskCompleted(t *testing.T) {
 func TestWebhookHandler_UserUpdated(t *testing.T) {
 	t.Parallel()
 	h, got := recordEvents(EventUserUpdated)
-	w := deliver(t, h, http.MethodPost, fixture(t, "webhooks/user_updated.json"))
-
-	require.Equal(t, http.StatusNoContent, w.Code)
-	require.Len(t, *got, 1)
-	e := (*got)[0]
+	e := deliverOne(t, h, got, fixture(t, "webhooks/user_updated.json"))
 	assert.Equal(t, EventUserUpdated, e.Event)
 	require.Len(t, e.Users, 2)
 	u := e.Users[0]
@@ -314,4 +294,14 @@ func TestHookEvents(t *testing.T) {
 	assert.False(t, HookEvent("task/deleted").Known())
 	assert.False(t, HookEvent("").Known())
 	assert.Equal(t, "", HookEvent("").Action())
+}
+
+// deliverOne POSTs body to h, expects 204 and exactly one event, and
+// returns it.
+func deliverOne(t *testing.T, h http.Handler, got *[]*WebhookEvent, body []byte) *WebhookEvent {
+	t.Helper()
+	w := deliver(t, h, http.MethodPost, body)
+	require.Equal(t, http.StatusNoContent, w.Code)
+	require.Len(t, *got, 1)
+	return (*got)[0]
 }
