@@ -82,11 +82,7 @@ func newestFirst(list []record) []record {
 
 func entriesOf(key, coll string) handlerFunc {
 	return func(c *call) *reply {
-		cl := c.f.coll(coll)
-		if cl == nil {
-			return notFound()
-		}
-		parent, rep := c.lookup(cl, "id")
+		parent, rep := c.lookup(c.f.coll(coll), "id")
 		if rep != nil {
 			return rep
 		}

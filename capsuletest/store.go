@@ -77,6 +77,9 @@ func (c *collection) insert(rec record, now time.Time) record {
 
 // get returns the record with id.
 func (c *collection) get(id int64) (record, bool) {
+	if c == nil { // a collection not registered: nothing is found
+		return nil, false
+	}
 	r, ok := c.items[id]
 	return r, ok
 }
