@@ -22,26 +22,24 @@ type unpagedQuery struct {
 // too, so the result is always the whole list. The returned Response is the
 // last one.
 func readAllUnpaged[T any](ctx context.Context, e endpoint[T], path string, embed []string) ([]*T, *Response, error) {
-	q := unpagedQuery{Embed: embed}
-	items, resp, err := e.list(ctx, path, &q)
-	if err != nil {
-		return nil, resp, err
+	var items []*T
+	var last *Response
+	fetch := func(ctx context.Context, lo *ListOptions) ([]*T, *Response, error) {
+		q := unpagedQuery{Embed: embed}
+		if lo.Page > 1 {
+			q.Page = lo.Page
+		}
+		page, resp, err := e.list(ctx, path, &q)
+		last = resp
+		return page, resp, err
 	}
-	page := 1
-	for resp != nil && resp.NextPage > page {
-		page = resp.NextPage
-		q.Page = page
-		more, r, err := e.list(ctx, path, &q)
+	for page, err := range Pages(ctx, nil, fetch) {
 		if err != nil {
-			return nil, r, err
+			return nil, last, err
 		}
-		resp = r
-		if len(more) == 0 {
-			break
-		}
-		items = append(items, more...)
+		items = append(items, page.Items...)
 	}
-	return items, resp, nil
+	return items, last, nil
 }
 
 // checkText validates a string field of an input. A required field must be
