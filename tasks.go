@@ -291,19 +291,11 @@ func (in *TaskInput) validate(create bool) error {
 	if in == nil {
 		return invalidArg("in", "task input is nil")
 	}
-	if d, ok := in.Description.Get(); in.Description.IsNull() || (ok && strings.TrimSpace(d) == "") {
-		return invalidArg("in.Description", "must not be empty")
+	if err := checkText("in.Description", in.Description, create); err != nil {
+		return err
 	}
-	if in.DueOn.IsNull() {
-		return invalidArg("in.DueOn", "cannot be null: Capsule requires a due date")
-	}
-	if create {
-		if !in.Description.IsSet() {
-			return invalidArg("in.Description", "is required to create a task")
-		}
-		if !in.DueOn.IsSet() {
-			return invalidArg("in.DueOn", "is required to create a task")
-		}
+	if in.DueOn.IsNull() || (create && !in.DueOn.IsSet()) {
+		return invalidArg("in.DueOn", "is required: Capsule needs a due date")
 	}
 	if err := oneParent("in", in.Party, in.Opportunity, in.Kase); err != nil {
 		return err
