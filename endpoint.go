@@ -236,3 +236,18 @@ func isNil(v any) bool {
 	rv := reflect.ValueOf(v)
 	return rv.Kind() == reflect.Pointer && rv.IsNil()
 }
+
+// restore brings back the archived record collection/id with
+// POST collection/id/restore and decodes the record under key.
+func restore[T any](ctx context.Context, c *Client, collection string, id int64, key string) (*T, *Response, error) {
+	if err := checkID("id", id); err != nil {
+		return nil, nil, err
+	}
+	v := new(T)
+	path := collection + "/" + strconv.FormatInt(id, 10) + "/restore"
+	resp, err := c.call(ctx, &request{method: http.MethodPost, path: path, outKey: key}, v)
+	if err != nil {
+		return nil, resp, err
+	}
+	return v, resp, nil
+}

@@ -135,6 +135,39 @@ func pagedIter[T, O any](ctx context.Context, opts *O, list func(*O) *ListOption
 	})
 }
 
+// unpagedQuery is the query of a list that Capsule documents without
+// paging: the optional embed, and a page number only when Capsule
+// advertises a next page anyway.
+type unpagedQuery struct {
+	Page  int      `url:"page,omitempty"`
+	Embed []string `url:"embed,comma,omitempty"`
+}
+
+// readAllUnpaged reads a list that Capsule documents without paging. If
+// Capsule pages it anyway (a Link rel="next"), the following pages are read
+// too, so the result is always the whole list. The returned Response is the
+// last one.
+func readAllUnpaged[T any](ctx context.Context, e endpoint[T], path string, embed []string) ([]*T, *Response, error) {
+	var items []*T
+	var last *Response
+	fetch := func(ctx context.Context, lo *ListOptions) ([]*T, *Response, error) {
+		q := unpagedQuery{Embed: embed}
+		if lo.Page > 1 {
+			q.Page = lo.Page
+		}
+		page, resp, err := e.list(ctx, path, &q)
+		last = resp
+		return page, resp, err
+	}
+	for page, err := range Pages(ctx, nil, fetch) {
+		if err != nil {
+			return nil, last, err
+		}
+		items = append(items, page.Items...)
+	}
+	return items, last, nil
+}
+
 // Collect drains seq into a slice, stopping at the first error.
 func Collect[T any](seq iter.Seq2[T, error]) ([]T, error) {
 	var out []T

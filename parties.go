@@ -212,20 +212,6 @@ func (in *PartyInput) validate(create bool) error {
 	return checkTagsAndFields(in.Tags, in.Fields)
 }
 
-// hasText reports whether o holds a non-empty string.
-func hasText(o Optional[string]) bool {
-	v, ok := o.Get()
-	return ok && v != ""
-}
-
-// checkRef rejects a set reference without a positive id.
-func checkRef(arg string, r Optional[Ref]) error {
-	if v, ok := r.Get(); ok && v.ID <= 0 {
-		return invalidArg(arg, "id must be positive, got %d", v.ID)
-	}
-	return nil
-}
-
 // checkOwnerTeam checks the owner and team references of an input.
 func checkOwnerTeam(owner, team Optional[Ref]) error {
 	if err := checkRef("owner", owner); err != nil {

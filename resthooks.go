@@ -2,6 +2,7 @@ package capsule
 
 import (
 	"context"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -178,4 +179,13 @@ func checkRestHookInput(in *RestHookInput) error {
 	}
 	target, _ := in.TargetURL.Get()
 	return checkTargetURL(target)
+}
+
+// checkTargetURL accepts an absolute http or https URL.
+func checkTargetURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return invalidArg("TargetURL", "must be an absolute http or https URL, got %q", raw)
+	}
+	return nil
 }

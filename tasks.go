@@ -306,18 +306,10 @@ func (in *TaskInput) validate(create bool) error {
 	if t, ok := in.DueTime.Get(); ok && !t.Valid() {
 		return invalidArg("in.DueTime", "invalid time of day %s", t)
 	}
-	if err := positiveRef("in.Category", in.Category); err != nil {
+	if err := checkRef("in.Category", in.Category); err != nil {
 		return err
 	}
-	return positiveRef("in.Owner", in.Owner)
-}
-
-// positiveRef checks that a set reference has a positive id.
-func positiveRef(arg string, r Optional[Ref]) error {
-	if ref, ok := r.Get(); ok && ref.ID <= 0 {
-		return invalidArg(arg, "id must be positive, got %d", ref.ID)
-	}
-	return nil
+	return checkRef("in.Owner", in.Owner)
 }
 
 // oneParent checks that at most one of the party, opportunity and kase
@@ -329,7 +321,7 @@ func oneParent(arg string, party, opportunity, kase Optional[Ref]) error {
 		name string
 		ref  Optional[Ref]
 	}{{"Party", party}, {"Opportunity", opportunity}, {"Kase", kase}} {
-		if err := positiveRef(arg+"."+p.name, p.ref); err != nil {
+		if err := checkRef(arg+"."+p.name, p.ref); err != nil {
 			return err
 		}
 		if p.ref.IsSet() {

@@ -280,7 +280,7 @@ func (in *TrackDefinitionInput) validate() error {
 		if c.ID < 0 || (c.Delete && c.ID == 0) {
 			return invalidArg(arg, "a change or removal needs the task definition's id")
 		}
-		if err := positiveRef(arg+".Category", c.Category); err != nil {
+		if err := checkRef(arg+".Category", c.Category); err != nil {
 			return err
 		}
 	}
