@@ -371,18 +371,7 @@ func (f *fake) serveAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := &call{f: f, r: r, params: params, tok: tok, token: tokStr, user: tok.user, query: r.URL.Query()}
-	if rep := c.readBody(rt.maxBody); rep != nil {
-		rep.write(w)
-		return
-	}
-	f.mu.Lock()
-	c.now = f.nowLocked().UTC().Truncate(time.Second)
-	rep := rt.h(c)
-	f.mu.Unlock()
-	if rep == nil {
-		rep = errReply(http.StatusInternalServerError, "handler returned no reply")
-	}
-	rep.write(w)
+	f.run(w, rt, c)
 }
 
 func bearer(r *http.Request) (string, bool) {
@@ -415,4 +404,21 @@ func (f *fake) rateLocked(key string, now time.Time) (bool, http.Header) {
 	h.Set("X-RateLimit-Remaining", strconv.Itoa(remaining))
 	h.Set("X-RateLimit-Reset", strconv.FormatInt(b.reset.Unix(), 10))
 	return limited, h
+}
+
+// run reads the request body within the route's cap, runs the handler
+// under the store lock with the request's time, and writes its reply.
+func (f *fake) run(w http.ResponseWriter, rt *route, c *call) {
+	if rep := c.readBody(rt.maxBody); rep != nil {
+		rep.write(w)
+		return
+	}
+	f.mu.Lock()
+	c.now = f.nowLocked().UTC().Truncate(time.Second)
+	rep := rt.h(c)
+	f.mu.Unlock()
+	if rep == nil {
+		rep = errReply(http.StatusInternalServerError, "handler returned no reply")
+	}
+	rep.write(w)
 }

@@ -63,15 +63,7 @@ func (f *fake) serveOAuth(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := &call{f: f, r: r, params: params, query: r.URL.Query()}
-	if rep := c.readBody(rt.maxBody); rep != nil {
-		rep.write(w)
-		return
-	}
-	f.mu.Lock()
-	c.now = f.nowLocked().UTC().Truncate(time.Second)
-	rep := rt.h(c)
-	f.mu.Unlock()
-	rep.write(w)
+	f.run(w, rt, c)
 }
 
 func oauthError(status int, code, desc string) *reply {
