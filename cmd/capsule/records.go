@@ -37,7 +37,7 @@ type recordType[T any] struct {
 
 	list   func(c *capsule.Client, rf *readFlags) capsule.PageFunc[T]
 	get    func(ctx context.Context, c *capsule.Client, id int64, o *capsule.ReadOptions) (*T, error)
-	search func(c *capsule.Client, q string) capsule.PageFunc[T]     // nil: no search
+	search func(c *capsule.Client, q string) capsule.PageFunc[T]         // nil: no search
 	filter func(c *capsule.Client, f capsule.Filter) capsule.PageFunc[T] // nil: no filter
 }
 

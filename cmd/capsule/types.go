@@ -96,7 +96,9 @@ func firstCity(p *capsule.Party) any {
 
 // pagesOf adapts a search or filter method to a PageFunc.
 func pagesOf[T, Q any](q Q, read func(context.Context, Q, *capsule.ListOptions) ([]*T, *capsule.Response, error)) capsule.PageFunc[T] {
-	return func(ctx context.Context, o *capsule.ListOptions) ([]*T, *capsule.Response, error) { return read(ctx, q, o) }
+	return func(ctx context.Context, o *capsule.ListOptions) ([]*T, *capsule.Response, error) {
+		return read(ctx, q, o)
+	}
 }
 
 // single adapts a ReadSingle method to recordType.get.
@@ -134,7 +136,7 @@ var partiesType = &recordType[capsule.Party]{
 	embeds:   []string{capsule.EmbedTags, capsule.EmbedFields, capsule.EmbedOrganisation, capsule.EmbedMissingImportantFields},
 	fields:   func(p *capsule.Party) capsule.Fields { return p.Fields },
 	since:    true,
-	list: func(c *capsule.Client, _ *readFlags) capsule.PageFunc[capsule.Party] { return c.Parties.Read },
+	list:     func(c *capsule.Client, _ *readFlags) capsule.PageFunc[capsule.Party] { return c.Parties.Read },
 	get: func(ctx context.Context, c *capsule.Client, id int64, o *capsule.ReadOptions) (*capsule.Party, error) {
 		return single(c.Parties.ReadSingle, ctx, id, o)
 	},
@@ -175,7 +177,9 @@ var opportunitiesType = &recordType[capsule.Opportunity]{
 	embeds:   []string{capsule.EmbedTags, capsule.EmbedFields, capsule.EmbedParty, capsule.EmbedMilestone, capsule.EmbedMissingImportantFields},
 	fields:   func(o *capsule.Opportunity) capsule.Fields { return o.Fields },
 	since:    true,
-	list: func(c *capsule.Client, _ *readFlags) capsule.PageFunc[capsule.Opportunity] { return c.Opportunities.Read },
+	list: func(c *capsule.Client, _ *readFlags) capsule.PageFunc[capsule.Opportunity] {
+		return c.Opportunities.Read
+	},
 	get: func(ctx context.Context, c *capsule.Client, id int64, o *capsule.ReadOptions) (*capsule.Opportunity, error) {
 		return single(c.Opportunities.ReadSingle, ctx, id, o)
 	},
@@ -217,7 +221,7 @@ var kasesType = &recordType[capsule.Kase]{
 	embeds:   []string{capsule.EmbedTags, capsule.EmbedFields, capsule.EmbedParty, capsule.EmbedOpportunity, capsule.EmbedMissingImportantFields},
 	fields:   func(k *capsule.Kase) capsule.Fields { return k.Fields },
 	since:    true,
-	list: func(c *capsule.Client, _ *readFlags) capsule.PageFunc[capsule.Kase] { return c.Kases.Read },
+	list:     func(c *capsule.Client, _ *readFlags) capsule.PageFunc[capsule.Kase] { return c.Kases.Read },
 	get: func(ctx context.Context, c *capsule.Client, id int64, o *capsule.ReadOptions) (*capsule.Kase, error) {
 		return single(c.Kases.ReadSingle, ctx, id, o)
 	},
@@ -264,7 +268,7 @@ var tasksType = &recordType[capsule.Task]{
 		{"completed_at", func(t *capsule.Task) any { return t.CompletedAt }},
 		{"created_at", func(t *capsule.Task) any { return t.CreatedAt }},
 	},
-	defaults: []string{"id", "description", "status", "due_on", "owner", "party"},
+	defaults:   []string{"id", "description", "status", "due_on", "owner", "party"},
 	taskStatus: true,
 	list: func(c *capsule.Client, rf *readFlags) capsule.PageFunc[capsule.Task] {
 		return func(ctx context.Context, o *capsule.ListOptions) ([]*capsule.Task, *capsule.Response, error) {
@@ -303,7 +307,7 @@ var entriesType = &recordType[capsule.Entry]{
 		{"updated_at", func(e *capsule.Entry) any { return e.UpdatedAt }},
 	},
 	defaults: []string{"id", "type", "entry_at", "subject", "party", "creator"},
-	list: func(c *capsule.Client, _ *readFlags) capsule.PageFunc[capsule.Entry] { return c.Entries.Read },
+	list:     func(c *capsule.Client, _ *readFlags) capsule.PageFunc[capsule.Entry] { return c.Entries.Read },
 	get: func(ctx context.Context, c *capsule.Client, id int64, o *capsule.ReadOptions) (*capsule.Entry, error) {
 		return single(c.Entries.ReadSingle, ctx, id, o)
 	},
