@@ -58,9 +58,9 @@ var hooksType = &recordType[capsule.RestHook]{
 
 // hookFlags are the flags that describe wanted hooks.
 type hookFlags struct {
-	events                   []string
-	url, embed, description  string
-	data                     string
+	events                  []string
+	url, embed, description string
+	data                    string
 }
 
 func (hf *hookFlags) add(cmd *cobra.Command, many bool) {

@@ -187,7 +187,7 @@ func (wt *writeType[In, T]) deleteCommand(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "delete ID",
 		Short: "Delete a " + wt.noun,
-		Long: fmt.Sprintf("Delete a %s. On a terminal it asks first; elsewhere it refuses unless given --yes.", wt.noun),
+		Long:  fmt.Sprintf("Delete a %s. On a terminal it asks first; elsewhere it refuses unless given --yes.", wt.noun),
 		Example: fmt.Sprintf("  capsule %s delete 42\n  capsule %s delete 42 --yes\n  capsule %s delete 42 --dry-run",
 			wt.read.name, wt.read.name, wt.read.name),
 		Args: exactArgs("ID"),
@@ -196,7 +196,9 @@ func (wt *writeType[In, T]) deleteCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			del := func(ctx context.Context, c *capsule.Client) (*capsule.Response, error) { return wt.service(c).Delete(ctx, id) }
+			del := func(ctx context.Context, c *capsule.Client) (*capsule.Response, error) {
+				return wt.service(c).Delete(ctx, id)
+			}
 			if dryRun {
 				return a.dryRun(cmd.Context(), func(ctx context.Context, c *capsule.Client) error {
 					_, err := del(ctx, c)

@@ -33,5 +33,5 @@ var notesWrite = &writeType[entryIn, capsule.Entry]{
 	createExample: `  capsule entries create --party 11 --content "Met at the conference"
   capsule entries create --data @note.json --dry-run`,
 	updateExample: `  capsule entries update 42 --content "Met at the conference in May"`,
-	service: func(c *capsule.Client) writeService[entryIn, capsule.Entry] { return c.Entries },
+	service:       func(c *capsule.Client) writeService[entryIn, capsule.Entry] { return c.Entries },
 }
