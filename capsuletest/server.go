@@ -39,8 +39,15 @@ type Server struct {
 
 	// BaseURL is URL + "/api/v2", the value to give an SDK client.
 	BaseURL string
-	// Token is a valid read+write bearer token of the current user (see Users).
+	// Token is a read+write personal access token of the current user, an
+	// account administrator (CurrentUserID).
 	Token string
+	// AppToken is a read+write token of the same administrator, issued to
+	// the OAuth application DefaultClientID: the token REST hooks need.
+	AppToken string
+	// UserToken is a read+write personal access token of a user who is not
+	// an administrator (NormalUserID): admin-only operations refuse it 403.
+	UserToken string
 
 	f *fake
 }
@@ -49,7 +56,14 @@ type Server struct {
 func NewServer(opts ...Option) *Server {
 	f := newFake(opts...)
 	hs := httptest.NewServer(f)
-	return &Server{Server: hs, BaseURL: hs.URL + APIPrefix, Token: f.cfg.token, f: f}
+	s := &Server{
+		Server: hs, BaseURL: hs.URL + APIPrefix, Token: f.cfg.token, f: f,
+		AppToken:  "capsuletest-app-" + randomHex(16),
+		UserToken: "capsuletest-user-" + randomHex(16),
+	}
+	f.addUserToken(s.AppToken, f.currentUser, f.cfg.clientID)
+	f.addUserToken(s.UserToken, f.normalUser, "")
+	return s
 }
 
 // Handler returns the fake as an http.Handler (used by cmd/capsule-fake). The token
@@ -201,5 +215,6 @@ func (s *Server) Advance(d time.Duration) { s.f.advance(d) }
 // Now returns the server clock's current time.
 func (s *Server) Now() time.Time { return s.f.now() }
 
-// CurrentUserID returns the id of the user who owns Server.Token.
+// CurrentUserID returns the id of the administrator who owns Server.Token
+// and Server.AppToken.
 func (s *Server) CurrentUserID() int64 { return s.f.currentUser }
