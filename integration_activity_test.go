@@ -394,7 +394,7 @@ func TestIntegrationActivity_NoteWithAttachment(t *testing.T) {
 func TestIntegrationActivity_Webhooks(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	srv, c := startFake(t, 5, nil)
+	srv, c := startHookFake(t, 5, nil)
 
 	var mu sync.Mutex
 	got := map[capsule.HookEvent][]*capsule.WebhookEvent{}

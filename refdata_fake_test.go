@@ -227,7 +227,10 @@ func TestFake_BoardsStages(t *testing.T) {
 func TestFake_RestHooks(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	c := newFakeClient(t)
+	srv := capsuletest.NewServer()
+	t.Cleanup(srv.Close)
+	c, err := capsule.NewClient(capsule.WithBaseURL(srv.BaseURL), capsule.WithToken(srv.AppToken))
+	require.NoError(t, err)
 
 	hook, resp, err := c.RestHooks.Subscribe(ctx, &capsule.RestHookInput{
 		Event: capsule.Set(capsule.EventKaseMoved), TargetURL: capsule.Set("https://example.com/h/1"), Embed: capsule.Set("fields"),
