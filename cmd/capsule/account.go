@@ -152,7 +152,7 @@ func rate(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	me, resp, err := c.Users.ReadCurrent(ctx)
+	me, resp, err := c.Users.ReadCurrent(ctx, nil)
 	if err != nil {
 		return err
 	}

@@ -299,7 +299,8 @@ func (a *app) client() (*capsule.Client, error) {
 		srv := capsuletest.NewServer(capsuletest.WithSeed(fakeSeed))
 		a.cleanup = append(a.cleanup, srv.Close)
 		fmt.Fprintf(a.stderr, "capsule: -fake: using an in-process fake Capsule with %d seeded parties; nothing is kept\n", fakeSeed)
-		return capsule.NewClient(append(opts, capsule.WithBaseURL(srv.BaseURL), capsule.WithToken(srv.Token))...)
+		// the administrator's OAuth application token: every command works, REST hooks included
+		return capsule.NewClient(append(opts, capsule.WithBaseURL(srv.BaseURL), capsule.WithToken(srv.AppToken))...)
 	}
 	token := strings.TrimSpace(a.getenv("CAPSULE_TOKEN"))
 	if token == "" {

@@ -352,11 +352,21 @@ func TestFieldsList(t *testing.T) {
 func TestHooks(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
+	// Capsule manages hooks only through an OAuth application: a personal
+	// token is refused, and nothing is subscribed.
+	r := runCLI(t, f.env, "hooks", "subscribe", "-event", "party/created", "-url", "https://example.com/hooks/pat")
+	assert.Equal(t, 1, r.code)
+	assert.Contains(t, r.stderr, "REST hooks can only be managed by a registered OAuth application")
+	assert.NotContains(t, r.stderr, secretToken)
+	const appToken = "cli-app-token-2b7d"
+	f.srv.AddAppToken(appToken, capsuletest.DefaultClientID, f.srv.CurrentUserID())
+	f.env["CAPSULE_TOKEN"] = appToken
+
 	header := []string{"ID", "EVENT", "TARGET", "EMBED", "DESCRIPTION"}
 	assert.Equal(t, [][]string{header}, f.ok(t, "hooks", "list").rows())
 	assert.Empty(t, f.ok(t, "hooks", "list", "-json").stdout)
 
-	r := f.ok(t, "hooks", "subscribe", "-event", "party/created", "-url", "https://example.com/hooks/x7f9",
+	r = f.ok(t, "hooks", "subscribe", "-event", "party/created", "-url", "https://example.com/hooks/x7f9",
 		"-embed", "tags, fields", "-description", "CRM sync")
 	rows := r.rows()
 	require.Len(t, rows, 2)
@@ -394,7 +404,7 @@ func TestHooks(t *testing.T) {
 func TestRate(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	me, _, err := f.sdk.Users.ReadCurrent(t.Context())
+	me, _, err := f.sdk.Users.ReadCurrent(t.Context(), nil)
 	require.NoError(t, err)
 	rows := f.ok(t, "rate").rows()
 	require.Len(t, rows, 2)
@@ -428,6 +438,11 @@ func TestFake(t *testing.T) {
 		"-fake", "-json", "kases", "list")
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.NotEmpty(t, decode[capsule.Kase](t, r))
+
+	// -fake connects as the fake's OAuth application, which REST hooks need.
+	r = runCLI(t, nil, "-fake", "hooks", "subscribe", "-event", "party/created", "-url", "https://example.com/hooks/f")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "party/created")
 }
 
 // A refused token gives exit 1 and an error that does not show it.
