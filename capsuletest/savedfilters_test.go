@@ -13,7 +13,7 @@ import (
 // savedFilter returns the id of the saved filter named name of entity.
 func savedFilter(t *testing.T, r *recT, entity, name string) (int64, map[string]any) {
 	t.Helper()
-	for _, f := range r.get("/" + entity + "/filters").want(t, 200).list(t, "filters") {
+	for _, f := range r.get("/"+entity+"/filters").want(t, 200).list(t, "filters") {
 		if f["name"] == name {
 			return id(t, f), f
 		}
@@ -53,7 +53,7 @@ func TestSavedFiltersListAndShow(t *testing.T) {
 	r := newRecT(t)
 	names := map[string][]string{}
 	for _, entity := range []string{"parties", "opportunities", "kases"} {
-		rs := r.get("/" + entity + "/filters").want(t, 200)
+		rs := r.get("/"+entity+"/filters").want(t, 200)
 		if rs.header.Get("Link") != "" {
 			t.Errorf("%s: saved filters are not paged: %q", entity, rs.header.Get("Link"))
 		}
