@@ -49,7 +49,9 @@ func idSeq[T any](seq iter.Seq2[*T, error], id func(*T) int64) iter.Seq2[int64, 
 var savedFilterServices = []savedFilterMethods{
 	{
 		entity: "parties",
-		list:   func(ctx context.Context, c *Client) ([]*SavedFilter, *Response, error) { return c.Parties.SavedFilters(ctx) },
+		list: func(ctx context.Context, c *Client) ([]*SavedFilter, *Response, error) {
+			return c.Parties.SavedFilters(ctx)
+		},
 		single: func(ctx context.Context, c *Client, id int64) (*SavedFilter, *Response, error) {
 			return c.Parties.SavedFilter(ctx, id)
 		},
@@ -79,7 +81,9 @@ var savedFilterServices = []savedFilterMethods{
 	},
 	{
 		entity: "kases",
-		list:   func(ctx context.Context, c *Client) ([]*SavedFilter, *Response, error) { return c.Kases.SavedFilters(ctx) },
+		list: func(ctx context.Context, c *Client) ([]*SavedFilter, *Response, error) {
+			return c.Kases.SavedFilters(ctx)
+		},
 		single: func(ctx context.Context, c *Client, id int64) (*SavedFilter, *Response, error) {
 			return c.Kases.SavedFilter(ctx, id)
 		},
