@@ -8,6 +8,13 @@
 //	defer srv.Close()
 //	// srv.BaseURL is srv.URL + "/api/v2"; srv.Token is a valid read+write token.
 //
+// Like Capsule it enforces who may do what: srv.Token is an account
+// administrator's personal token, srv.AppToken the same administrator's
+// token of an OAuth application (REST hooks need one, and an application
+// sees only its own hooks), srv.UserToken a normal user's, refused 403
+// with {"message": ...} on the administrators' operations (pipelines,
+// boards, stages, lost reasons, titles, REST hooks). See access.go.
+//
 // Everything is kept in memory behind one mutex, so a Server is safe for concurrent
 // use. Seed data is deterministic for a given seed. See EXTENDING.md for how
 // resources are added.
