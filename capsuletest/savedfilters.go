@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Saved filters (capsule-api-core.md §5, end): filters saved in Capsule's web
@@ -87,9 +89,21 @@ func sortSavedResults(c *call, e *entity, items []record, orderBy []any) {
 	if len(keys) == 0 {
 		return
 	}
-	slices.SortStableFunc(items, func(a, b record) int {
-		for _, k := range keys {
-			n := compareFilterValues(k.ff.get(c, a), k.ff.get(c, b))
+	// read every record's sort values once, not once per comparison
+	type row struct {
+		rec  record
+		vals [][]any
+	}
+	rows := make([]row, len(items))
+	for i, r := range items {
+		rows[i] = row{r, make([][]any, len(keys))}
+		for j, k := range keys {
+			rows[i].vals[j] = k.ff.get(c, r)
+		}
+	}
+	slices.SortStableFunc(rows, func(a, b row) int {
+		for j, k := range keys {
+			n := compareFilterValues(a.vals[j], b.vals[j])
 			if k.desc {
 				n = -n
 			}
@@ -99,6 +113,9 @@ func sortSavedResults(c *call, e *entity, items []record, orderBy []any) {
 		}
 		return 0
 	})
+	for i, r := range rows {
+		items[i] = r.rec
+	}
 }
 
 // compareFilterValues compares the first values of two records' filter
@@ -119,9 +136,22 @@ func compareFilterValues(a, b []any) int {
 		return cmp.Compare(boolInt(x), boolInt(y))
 	case idName:
 		y, _ := b[0].(idName)
-		return cmp.Compare(strings.ToLower(x.name), strings.ToLower(y.name))
+		return compareFold(x.name, y.name)
 	}
-	return cmp.Compare(strings.ToLower(str(a[0])), strings.ToLower(str(b[0])))
+	return compareFold(str(a[0]), str(b[0]))
+}
+
+// compareFold compares two strings case-insensitively, without allocating.
+func compareFold(a, b string) int {
+	for a != "" && b != "" {
+		ra, na := utf8.DecodeRuneInString(a)
+		rb, nb := utf8.DecodeRuneInString(b)
+		if n := cmp.Compare(unicode.ToLower(ra), unicode.ToLower(rb)); n != 0 {
+			return n
+		}
+		a, b = a[na:], b[nb:]
+	}
+	return cmp.Compare(len(a), len(b))
 }
 
 func boolInt(b bool) int {
