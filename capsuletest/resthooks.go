@@ -44,9 +44,10 @@ var restHooks = &resource{
 }
 
 // ownHook reports whether the caller may see hook r: an OAuth application
-// sees only the hooks it created, a personal token sees them all (access.go).
+// sees only the hooks it created, a personal token (or the fake itself)
+// sees them all (access.go).
 func ownHook(c *call, r record) bool {
-	return c.tok.clientID == "" || r["_client"] == c.tok.clientID
+	return c.tok == nil || c.tok.clientID == "" || r["_client"] == c.tok.clientID
 }
 
 // clientNumber is the numeric clientId Capsule reports for an OAuth
