@@ -74,8 +74,10 @@ func NewServer(opts ...Option) *Server {
 }
 
 // Handler returns the fake as an http.Handler (used by cmd/capsule-fake). The token
-// of the current user is the one given by WithToken, or a random one when absent;
-// use NewServer in tests to learn it.
+// of the current user (an administrator's personal token) is the one given by
+// WithToken, or a random one when absent; use NewServer in tests to learn it. REST
+// hooks need a token from the OAuth flow (/oauth/authorise, /oauth/token with
+// DefaultClientID), as in Capsule.
 func Handler(opts ...Option) http.Handler {
 	return newFake(opts...)
 }
