@@ -210,7 +210,7 @@ func BenchmarkPacedJob(b *testing.B) {
 		start := time.Now()
 		requests, limited := 0, 0
 		for requests < 3*limit {
-			_, _, err := c.Users.ReadCurrent(context.Background())
+			_, _, err := c.Users.ReadCurrent(context.Background(), nil)
 			requests++
 			if errors.Is(err, ErrRateLimited) {
 				limited++

@@ -41,7 +41,7 @@ func TestIntegrationActivity_TaskLife(t *testing.T) {
 	ctx := t.Context()
 	srv, c := startFake(t, 10, nil)
 	srv.SetNow(integrationNow)
-	me, _, err := c.Users.ReadCurrent(ctx)
+	me, _, err := c.Users.ReadCurrent(ctx, nil)
 	require.NoError(t, err)
 	cats, _, err := c.Categories.Read(ctx, nil)
 	require.NoError(t, err)
@@ -394,7 +394,7 @@ func TestIntegrationActivity_NoteWithAttachment(t *testing.T) {
 func TestIntegrationActivity_Webhooks(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	srv, c := startFake(t, 5, nil)
+	srv, c := startHookFake(t, 5, nil)
 
 	var mu sync.Mutex
 	got := map[capsule.HookEvent][]*capsule.WebhookEvent{}

@@ -21,7 +21,7 @@ func TestIntegrationRef_UsersTeamsSite(t *testing.T) {
 	ctx := t.Context()
 	srv, c := startFake(t, 5, nil)
 
-	me, _, err := c.Users.ReadCurrent(ctx)
+	me, _, err := c.Users.ReadCurrent(ctx, nil)
 	require.NoError(t, err)
 	assert.Equal(t, srv.CurrentUserID(), me.ID)
 	assert.NotEmpty(t, me.Username)
@@ -354,7 +354,7 @@ func TestIntegrationRef_BoardsStages(t *testing.T) {
 func TestIntegrationRef_RestHooks(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	srv, c := startFake(t, 5, nil)
+	srv, c := startHookFake(t, 5, nil)
 
 	events := []capsule.HookEvent{capsule.EventPartyCreated, capsule.EventOpportunityClosed, capsule.EventKaseMoved}
 	var hooks []*capsule.RestHook

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/capsulecrm-go/capsule"
+	"github.com/capsulecrm-go/capsule/capsuletest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -26,6 +27,15 @@ func wantedHook(event capsule.HookEvent, embed string) capsule.RestHookInput {
 		in.Embed = capsule.Set(embed)
 	}
 	return in
+}
+
+// startHookFake is startFake with a client that authenticates as the fake's
+// OAuth application (srv.AppToken): Capsule manages REST hooks only through
+// a registered application.
+func startHookFake(t *testing.T, seed int, srvOpts []capsuletest.Option, opts ...capsule.Option) (*capsuletest.Server, *capsule.Client) {
+	t.Helper()
+	srv, _ := startFake(t, seed, srvOpts)
+	return srv, clientFor(t, srv, srv.AppToken, opts...)
 }
 
 // hooksAt lists the account's hooks at target as "event embed".
@@ -46,7 +56,7 @@ func hooksAt(t *testing.T, c *capsule.Client, target string) []string {
 func TestIntegrationRestHooks_Ensure(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	srv, c := startFake(t, 0, nil)
+	srv, c := startHookFake(t, 0, nil)
 
 	other, _, err := c.RestHooks.Subscribe(ctx, &capsule.RestHookInput{
 		Event: capsule.Set(capsule.EventPartyCreated), TargetURL: capsule.Set(otherTarget),
@@ -152,7 +162,7 @@ func TestIntegrationRestHooks_EnsureLostAnswer(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
 	tr := &lostResponses{lose: 2}
-	srv, c := startFake(t, 0, nil, capsule.WithHTTPClient(&http.Client{Transport: tr}))
+	srv, c := startHookFake(t, 0, nil, capsule.WithHTTPClient(&http.Client{Transport: tr}))
 	want := []capsule.RestHookInput{
 		wantedHook(capsule.EventPartyCreated, ""),
 		wantedHook(capsule.EventPartyUpdated, ""),
@@ -179,7 +189,7 @@ func TestIntegrationRestHooks_EnsureLostAnswer(t *testing.T) {
 func TestIntegrationRestHooks_EnsureForbidden(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	srv, c := startFake(t, 0, nil)
+	srv, c := startHookFake(t, 0, nil)
 	_, _, err := c.RestHooks.Subscribe(ctx, &capsule.RestHookInput{
 		Event: capsule.Set(capsule.EventUserCreated), TargetURL: capsule.Set(ensureTarget),
 	})

@@ -26,9 +26,16 @@ func TestFake_UsersTeamsSite(t *testing.T) {
 	ctx := t.Context()
 	c := newFakeClient(t)
 
-	me, _, err := c.Users.ReadCurrent(ctx)
+	me, _, err := c.Users.ReadCurrent(ctx, nil)
 	require.NoError(t, err)
 	require.NotZero(t, me.ID)
+	require.NotNil(t, me.Party)
+	assert.True(t, me.Party.CreatedAt.IsZero(), "without embed the party is a stub")
+	full, _, err := c.Users.ReadCurrent(ctx, &capsule.ReadOptions{Embed: []string{"party"}})
+	require.NoError(t, err)
+	require.NotNil(t, full.Party)
+	assert.Equal(t, me.Party.ID, full.Party.ID)
+	assert.False(t, full.Party.CreatedAt.IsZero(), "embed=party gives the full party")
 	users, _, err := c.Users.Read(ctx, &capsule.ReadOptions{Embed: []string{"party"}})
 	require.NoError(t, err)
 	require.NotEmpty(t, users)
@@ -227,7 +234,10 @@ func TestFake_BoardsStages(t *testing.T) {
 func TestFake_RestHooks(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	c := newFakeClient(t)
+	srv := capsuletest.NewServer()
+	t.Cleanup(srv.Close)
+	c, err := capsule.NewClient(capsule.WithBaseURL(srv.BaseURL), capsule.WithToken(srv.AppToken))
+	require.NoError(t, err)
 
 	hook, resp, err := c.RestHooks.Subscribe(ctx, &capsule.RestHookInput{
 		Event: capsule.Set(capsule.EventKaseMoved), TargetURL: capsule.Set("https://example.com/h/1"), Embed: capsule.Set("fields"),

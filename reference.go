@@ -91,12 +91,13 @@ func (s *UsersService) ReadSingle(ctx context.Context, id int64, opts *ReadOptio
 	return s.endpoint().get(ctx, id, opts)
 }
 
-// ReadCurrent returns the user the client's token belongs to.
+// ReadCurrent returns the user the client's token belongs to. Set
+// opts.Embed to "party" for the user's party record.
 //
 // Capsule API docs: https://developer.capsulecrm.com/v2/operations/User
 // GET /users/current
-func (s *UsersService) ReadCurrent(ctx context.Context) (*User, *Response, error) {
-	return s.endpoint().getAt(ctx, "users/current", nil)
+func (s *UsersService) ReadCurrent(ctx context.Context, opts *ReadOptions) (*User, *Response, error) {
+	return s.endpoint().getAt(ctx, "users/current", opts)
 }
 
 // Update changes the preferences of the user with the given id; unset

@@ -198,7 +198,19 @@ func TestUsersService_ReadCurrent(t *testing.T) {
 		testHeader(t, r, "Authorization", "Bearer "+testToken)
 		serveFixture(t, w, http.StatusOK, "users/show.json")
 	})
-	u, _, err := c.Users.ReadCurrent(t.Context())
+	u, _, err := c.Users.ReadCurrent(t.Context(), nil)
+	require.NoError(t, err)
+	assertUser61(t, u, true)
+}
+
+func TestUsersService_ReadCurrentEmbed(t *testing.T) {
+	t.Parallel()
+	c, mux := setup(t)
+	mux.HandleFunc("GET /users/current", func(w http.ResponseWriter, r *http.Request) {
+		testQuery(t, r, url.Values{"embed": {"party"}})
+		serveFixture(t, w, http.StatusOK, "users/show.json")
+	})
+	u, _, err := c.Users.ReadCurrent(t.Context(), &ReadOptions{Embed: []string{"party"}})
 	require.NoError(t, err)
 	assertUser61(t, u, true)
 }
@@ -380,7 +392,7 @@ func TestReference_ErrorMapping(t *testing.T) {
 	assertErrorMapping(t, []refCase{
 		{"users", func(ctx context.Context, c *Client) error { return ignore2(c.Users.Read(ctx, nil)) }},
 		{"users single", func(ctx context.Context, c *Client) error { return ignore2(c.Users.ReadSingle(ctx, 1, nil)) }},
-		{"users current", func(ctx context.Context, c *Client) error { return ignore2(c.Users.ReadCurrent(ctx)) }},
+		{"users current", func(ctx context.Context, c *Client) error { return ignore2(c.Users.ReadCurrent(ctx, nil)) }},
 		{"users update", func(ctx context.Context, c *Client) error {
 			return ignore2(c.Users.Update(ctx, 1, &UserInput{Locale: Set("xx")}))
 		}},

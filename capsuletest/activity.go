@@ -125,9 +125,9 @@ func init() {
 
 		f.handle("GET", "/lostreasons", lostReasons.listAll)
 		f.handle("GET", "/lostreasons/{id}", lostReasons.show)
-		f.handle("POST", "/lostreasons", lostReasons.create)
-		f.handle("PUT", "/lostreasons/{id}", lostReasons.update)
-		f.handle("DELETE", "/lostreasons/{id}", lostReasons.delete)
+		f.handle("POST", "/lostreasons", lostReasons.create, adminOnly())
+		f.handle("PUT", "/lostreasons/{id}", lostReasons.update, adminOnly())
+		f.handle("DELETE", "/lostreasons/{id}", lostReasons.delete, adminOnly())
 	})
 	registerSeeder(seedReference, "activitytypes", func(f *fake, sc *seedCtx) {
 		at := f.coll("activityTypes")

@@ -58,7 +58,7 @@ var (
 			out["board"] = c.f.stub("boards", bid, "name")
 			return out
 		},
-		remove: func(c *call, rec record) *reply { // archive (restore with POST /stages/{id}/restore)
+		remove: func(c *call, rec record) *reply { // archive: listed by status=archived; Capsule documents no restore
 			rec["_archived"] = true
 			touch(rec, c.now)
 			return nil
@@ -143,10 +143,10 @@ func init() {
 			return c.list("boards", items, nil)
 		})
 		f.handle("GET", "/boards/{id}", boards.show)
-		f.handle("POST", "/boards", boards.create)
-		f.handle("PUT", "/boards/{id}", boards.update)
-		f.handle("DELETE", "/boards/{id}", boards.delete)
-		f.handle("POST", "/boards/{id}/restore", restoreHandler(boards, maxActiveBoards))
+		f.handle("POST", "/boards", boards.create, adminOnly())
+		f.handle("PUT", "/boards/{id}", boards.update, adminOnly())
+		f.handle("DELETE", "/boards/{id}", boards.delete, adminOnly())
+		f.handle("POST", "/boards/{id}/restore", restoreHandler(boards, maxActiveBoards), adminOnly())
 		f.handle("GET", "/boards/{id}/stages", func(c *call) *reply {
 			b, rep := c.lookup(c.f.coll("boards"), "id")
 			if rep != nil {
@@ -181,10 +181,9 @@ func init() {
 			return c.list("stages", items, stages.renderer(c))
 		})
 		f.handle("GET", "/stages/{id}", stages.show)
-		f.handle("POST", "/stages", stages.create)
-		f.handle("PUT", "/stages/{id}", stages.update)
-		f.handle("DELETE", "/stages/{id}", stages.delete)
-		f.handle("POST", "/stages/{id}/restore", restoreHandler(stages, 0))
+		f.handle("POST", "/stages", stages.create, adminOnly())
+		f.handle("PUT", "/stages/{id}", stages.update, adminOnly())
+		f.handle("DELETE", "/stages/{id}", stages.delete, adminOnly())
 	})
 	registerSeeder(seedBoards, "boards", func(f *fake, sc *seedCtx) {
 		for _, b := range []struct {

@@ -59,7 +59,7 @@ func (h *hookReceiver) received() []receivedHook {
 func subscribe(t *testing.T, srv *capsuletest.Server, event, target, embed string) int64 {
 	t.Helper()
 	body := map[string]any{"restHook": map[string]any{"event": event, "targetUrl": target, "embed": embed}}
-	return id(t, req(t, srv, "POST", "/resthooks", srv.Token, body).want(t, 201).obj(t, "restHook"))
+	return id(t, req(t, srv, "POST", "/resthooks", srv.AppToken, body).want(t, 201).obj(t, "restHook"))
 }
 
 func waitDeliveries(t *testing.T, srv *capsuletest.Server) {
@@ -165,7 +165,7 @@ func TestHookDeliveryGoneAndFailures(t *testing.T) {
 		t.Errorf("failing receiver got %d deliveries (no retries expected)", n)
 	}
 	// Unsubscribing stops deliveries at once.
-	req(t, srv, "DELETE", fmt.Sprintf("/resthooks/%d", failID), srv.Token, nil).want(t, 204)
+	req(t, srv, "DELETE", fmt.Sprintf("/resthooks/%d", failID), srv.AppToken, nil).want(t, 204)
 	mk()
 	waitDeliveries(t, srv)
 	if n := len(failing.received()); n != 2 {

@@ -26,6 +26,7 @@ type token struct {
 	readOnly  bool
 	expiresAt time.Time // zero: never
 	scope     string
+	clientID  string // the OAuth application it was issued to; "" for a personal token (access.go)
 }
 
 type bucket struct {
@@ -45,6 +46,7 @@ type fake struct {
 	tokens      map[string]*token
 	buckets     map[string]*bucket
 	currentUser int64
+	normalUser  int64 // a user who is not an administrator (access.go)
 
 	manualNow  time.Time
 	manual     bool

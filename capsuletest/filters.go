@@ -80,31 +80,48 @@ func (e *entity) filterResults(c *call) *reply {
 		}
 		raw = arr
 	}
+	conds, rep := e.parseConditions(c.f, raw)
+	if rep != nil {
+		return rep
+	}
+	return c.list(e.coll, e.matching(c, conds), e.renderer(c))
+}
+
+// parseConditions checks filter conditions (decoded JSON) against e's
+// filter fields; a bad one answers 422. Saved filters (savedfilters.go)
+// run through it too.
+func (e *entity) parseConditions(f *fake, raw []any) ([]condition, *reply) {
 	conds := make([]condition, 0, len(raw))
 	for _, it := range raw {
 		m, isObj := it.(map[string]any)
 		if !isObj {
-			return filterErr("invalid field name")
+			return nil, filterErr("invalid field name")
 		}
 		name, _ := m["field"].(string)
-		ff, found := e.lookupFilterField(c.f, name)
+		ff, found := e.lookupFilterField(f, name)
 		if !found {
-			return filterErr("invalid field name")
+			return nil, filterErr("invalid field name")
 		}
 		op, _ := m["operator"].(string)
 		op = strings.ToLower(strings.TrimSpace(op))
 		types, known := operatorTypes[op]
 		if !known || !containsType(types, ff.typ) {
-			return filterErr("invalid operator")
+			return nil, filterErr("invalid operator")
 		}
 		cond, okVal := parseCondValue(ff, op, m["value"])
 		if !okVal {
-			return filterErr("invalid value")
+			return nil, filterErr("invalid value")
 		}
 		conds = append(conds, cond)
 	}
+	return conds, nil
+}
+
+// matching returns the records of e that c may see and that meet every
+// condition, in ascending id order.
+func (e *entity) matching(c *call, conds []condition) []record {
 	today := c.now.Truncate(24 * time.Hour)
-	items := e.c(c.f).filter(func(r record) bool {
+	return e.c(c.f).filter(func(r record) bool {
 		if c.hidden(r) {
 			return false
 		}
@@ -115,7 +132,6 @@ func (e *entity) filterResults(c *call) *reply {
 		}
 		return true
 	})
-	return c.list(e.coll, items, e.renderer(c))
 }
 
 func containsType(ts []ftype, t ftype) bool {

@@ -136,6 +136,10 @@ func ids(t *testing.T, v any) []float64 {
 	return out
 }
 
+// widgets stand for a collection whose docs have show-multiple; the
+// documented list itself is tested in access_test.go.
+func init() { showMultiple["widgets"] = true }
+
 func TestShowMultiple(t *testing.T) {
 	_, srv, tok := testFake(t)
 	tests := []struct {

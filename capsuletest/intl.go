@@ -94,7 +94,7 @@ func init() {
 		f.handle("GET", "/titles", func(c *call) *reply {
 			return c.listAll("personTitles", c.f.coll("personTitles").all(), nil)
 		})
-		f.handle("POST", "/titles", createTitle)
+		f.handle("POST", "/titles", createTitle, adminOnly())
 		f.handle("DELETE", "/titles/{id}", func(c *call) *reply {
 			coll := c.f.coll("personTitles")
 			rec, rep := c.lookup(coll, "id")
@@ -107,7 +107,7 @@ func init() {
 			}
 			c.f.remove(coll, id, c.now)
 			return noContent()
-		})
+		}, adminOnly())
 	})
 	registerSeeder(seedReference, "titles", func(f *fake, sc *seedCtx) {
 		for _, t := range []string{"Mr", "Mrs", "Ms", "Miss", "Dr"} {

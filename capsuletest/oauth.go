@@ -167,7 +167,7 @@ func oauthToken(c *call) *reply {
 		if code.challenge != "" && !pkceOK(code.method, code.challenge, form.Get("code_verifier")) {
 			return oauthError(http.StatusBadRequest, "invalid_grant", "code_verifier does not match")
 		}
-		return c.issueTokens(code.user, code.scope)
+		return c.issueTokens(code.user, code.scope, code.clientID)
 	case "refresh_token":
 		rt := form.Get("refresh_token")
 		g, found := c.f.refreshTokens[rt]
@@ -176,7 +176,7 @@ func oauthToken(c *call) *reply {
 		}
 		delete(c.f.refreshTokens, rt) // rotation: a refresh token is good once
 		c.f.refreshes++
-		return c.issueTokens(g.user, g.scope)
+		return c.issueTokens(g.user, g.scope, g.clientID)
 	case "":
 		return oauthError(http.StatusBadRequest, "invalid_request", "grant_type is required")
 	default:
@@ -195,13 +195,13 @@ func pkceOK(method, challenge, verifier string) bool {
 	return verifier == challenge
 }
 
-func (c *call) issueTokens(user int64, scope string) *reply {
+func (c *call) issueTokens(user int64, scope, clientID string) *reply {
 	access, refresh := "capsule-at-"+randomHex(16), "capsule-rt-"+randomHex(16)
 	c.f.tokens[access] = &token{
 		user: user, scope: scope, readOnly: !slices.Contains(strings.Fields(scope), "write"),
-		expiresAt: c.now.Add(c.f.cfg.tokenExpiry),
+		expiresAt: c.now.Add(c.f.cfg.tokenExpiry), clientID: clientID,
 	}
-	c.f.refreshTokens[refresh] = &refreshGrant{clientID: c.f.cfg.clientID, scope: scope, user: user}
+	c.f.refreshTokens[refresh] = &refreshGrant{clientID: clientID, scope: scope, user: user}
 	sub, _ := c.f.singletons["site"]["subdomain"].(string)
 	rp := jsonReply(http.StatusOK, map[string]any{
 		"access_token":  access,

@@ -136,8 +136,13 @@ func (c *call) deletedFeed(coll *collection) *reply {
 // maxShowMultiple is the most ids a show-multiple call accepts.
 const maxShowMultiple = 10
 
+// showMultiple are the collections whose docs have show-multiple; on any
+// other, /x/1,2 is a bad id (404).
+var showMultiple = map[string]bool{"parties": true, "opportunities": true, "kases": true, "pipelines": true, "tasks": true}
+
 // showOneOrMany serves GET /{coll}/{ids}: one id answers {singular: {...}},
-// a comma list (at most 10) answers {plural: [...]} in request order; any
+// a comma list (at most 10, on the showMultiple collections) answers
+// {plural: [...]} in request order; any
 // unknown id (or one restricted for the caller) answers 404; more than 10 ids answers "too many ids".
 func (c *call) showOneOrMany(coll *collection, param string, render func(record) any) *reply {
 	if render == nil {
@@ -151,6 +156,9 @@ func (c *call) showOneOrMany(coll *collection, param string, render func(record)
 			return notFound()
 		}
 		return ok(coll.singular, render(rec))
+	}
+	if !showMultiple[coll.name] {
+		return notFound()
 	}
 	parts := strings.Split(raw, ",")
 	if len(parts) > maxShowMultiple {

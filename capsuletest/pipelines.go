@@ -60,11 +60,7 @@ var (
 			}
 			pid, ok := refID(in["pipeline"])
 			if !ok {
-				if p := c.param("pipelineId"); p != "" {
-					pid, _ = parseID(p)
-				} else {
-					pid = oldestActivePipeline(c.f)
-				}
+				pid = oldestActivePipeline(c.f)
 			}
 			if p, found := c.f.coll("pipelines").get(pid); !found || archived(p) {
 				return []fieldError{fieldErr("milestone", "pipeline", "is invalid")}
@@ -109,10 +105,10 @@ func init() {
 
 		f.handle("GET", "/pipelines", pipelines.listPaged)
 		f.handle("GET", "/pipelines/{id}", pipelines.show)
-		f.handle("POST", "/pipelines", pipelines.create)
-		f.handle("PUT", "/pipelines/{id}", pipelines.update)
-		f.handle("DELETE", "/pipelines/{id}", pipelines.delete)
-		f.handle("POST", "/pipelines/{id}/restore", restoreHandler(pipelines, maxActivePipelines))
+		f.handle("POST", "/pipelines", pipelines.create, adminOnly())
+		f.handle("PUT", "/pipelines/{id}", pipelines.update, adminOnly())
+		f.handle("DELETE", "/pipelines/{id}", pipelines.delete, adminOnly())
+		f.handle("POST", "/pipelines/{id}/restore", restoreHandler(pipelines, maxActivePipelines), adminOnly())
 
 		f.handle("GET", "/milestones", func(c *call) *reply {
 			return c.list("milestones", milestonesOf(c.f, oldestActivePipeline(c.f)), milestones.renderer(c))
@@ -127,12 +123,6 @@ func init() {
 		})
 		f.handle("GET", "/milestones/{id}", milestones.show)
 		f.handle("POST", "/milestones", milestones.create)
-		f.handle("POST", "/pipelines/{pipelineId}/milestones", func(c *call) *reply {
-			if _, rep := c.lookup(c.f.coll("pipelines"), "pipelineId"); rep != nil {
-				return rep
-			}
-			return milestones.create(c)
-		})
 		f.handle("PUT", "/milestones/{id}", milestones.update)
 		f.handle("DELETE", "/milestones/{id}", milestones.delete)
 	})

@@ -58,6 +58,7 @@ func (e *entity) registerRoutes(f *fake) {
 	f.handle("PUT", p+"/{id}", e.update)
 	f.handle("DELETE", p+"/{id}", e.delete)
 	f.handle("POST", p+"/filters/results", e.filterResults, readOnlyRoute())
+	registerSavedFilterRoutes(f, e)
 	registerTagRoutes(f, e)
 	registerFieldRoutes(f, e)
 }

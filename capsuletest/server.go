@@ -8,6 +8,13 @@
 //	defer srv.Close()
 //	// srv.BaseURL is srv.URL + "/api/v2"; srv.Token is a valid read+write token.
 //
+// Like Capsule it enforces who may do what: srv.Token is an account
+// administrator's personal token, srv.AppToken the same administrator's
+// token of an OAuth application (REST hooks need one, and an application
+// sees only its own hooks), srv.UserToken a normal user's, refused 403
+// with {"message": ...} on the administrators' operations (pipelines,
+// boards, stages, lost reasons, titles, REST hooks). See access.go.
+//
 // Everything is kept in memory behind one mutex, so a Server is safe for concurrent
 // use. Seed data is deterministic for a given seed. See EXTENDING.md for how
 // resources are added.
@@ -39,8 +46,15 @@ type Server struct {
 
 	// BaseURL is URL + "/api/v2", the value to give an SDK client.
 	BaseURL string
-	// Token is a valid read+write bearer token of the current user (see Users).
+	// Token is a read+write personal access token of the current user, an
+	// account administrator (CurrentUserID).
 	Token string
+	// AppToken is a read+write token of the same administrator, issued to
+	// the OAuth application DefaultClientID: the token REST hooks need.
+	AppToken string
+	// UserToken is a read+write personal access token of a user who is not
+	// an administrator (NormalUserID): admin-only operations refuse it 403.
+	UserToken string
 
 	f *fake
 }
@@ -49,12 +63,21 @@ type Server struct {
 func NewServer(opts ...Option) *Server {
 	f := newFake(opts...)
 	hs := httptest.NewServer(f)
-	return &Server{Server: hs, BaseURL: hs.URL + APIPrefix, Token: f.cfg.token, f: f}
+	s := &Server{
+		Server: hs, BaseURL: hs.URL + APIPrefix, Token: f.cfg.token, f: f,
+		AppToken:  "capsuletest-app-" + randomHex(16),
+		UserToken: "capsuletest-user-" + randomHex(16),
+	}
+	f.addUserToken(s.AppToken, f.currentUser, f.cfg.clientID)
+	f.addUserToken(s.UserToken, f.normalUser, "")
+	return s
 }
 
 // Handler returns the fake as an http.Handler (used by cmd/capsule-fake). The token
-// of the current user is the one given by WithToken, or a random one when absent;
-// use NewServer in tests to learn it.
+// of the current user (an administrator's personal token) is the one given by
+// WithToken, or a random one when absent; use NewServer in tests to learn it. REST
+// hooks need a token from the OAuth flow (/oauth/authorise, /oauth/token with
+// DefaultClientID), as in Capsule.
 func Handler(opts ...Option) http.Handler {
 	return newFake(opts...)
 }
@@ -201,5 +224,6 @@ func (s *Server) Advance(d time.Duration) { s.f.advance(d) }
 // Now returns the server clock's current time.
 func (s *Server) Now() time.Time { return s.f.now() }
 
-// CurrentUserID returns the id of the user who owns Server.Token.
+// CurrentUserID returns the id of the administrator who owns Server.Token
+// and Server.AppToken.
 func (s *Server) CurrentUserID() int64 { return s.f.currentUser }

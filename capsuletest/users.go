@@ -64,9 +64,13 @@ func seedUsersTeamsSite(f *fake, sc *seedCtx) {
 			"status":                    "ACTIVE",
 			"lastLoginAt":               ts(sc.at()),
 			"_pictureURL":               pic,
+			"_admin":                    i == seedAdminUser,
 		}, sc.at())
-		if i == 0 {
+		switch i {
+		case seedAdminUser:
 			f.currentUser = rec["id"].(int64)
+		case seedNormalUser:
+			f.normalUser = rec["id"].(int64)
 		}
 	}
 	ids := users.all()

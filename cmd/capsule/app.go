@@ -61,7 +61,7 @@ func (a *app) client(ctx context.Context, extra ...capsule.Option) (*capsule.Cli
 		a.cleanup = append(a.cleanup, srv.Close)
 		fmt.Fprintln(a.stderr, "capsule: --fake: using an in-process fake Capsule with seeded data; nothing is kept")
 		a.baseURL = srv.BaseURL
-		opts = append(opts, capsule.WithBaseURL(srv.BaseURL), capsule.WithToken(srv.Token))
+		opts = append(opts, capsule.WithBaseURL(srv.BaseURL), capsule.WithToken(srv.AppToken))
 	case strings.TrimSpace(a.getenv("CAPSULE_TOKEN")) != "":
 		a.baseURL = capsule.DefaultBaseURL
 		if base := a.getenv("CAPSULE_BASE_URL"); base != "" {

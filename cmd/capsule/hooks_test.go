@@ -20,7 +20,7 @@ func subscribeHook(t *testing.T, srv *capsuletest.Server, event capsule.HookEven
 	if embed != "" {
 		in.Embed = capsule.Set(embed)
 	}
-	h, _, err := sdkClient(t, srv).RestHooks.Subscribe(t.Context(), in)
+	h, _, err := sdkAppClient(t, srv).RestHooks.Subscribe(t.Context(), in)
 	require.NoError(t, err)
 	srv.ResetRequests()
 	return h
@@ -31,7 +31,7 @@ func TestHooksList(t *testing.T) {
 	a := subscribeHook(t, srv, capsule.EventPartyCreated, hookURL, "fields,tags")
 	b := subscribeHook(t, srv, capsule.EventTaskCompleted, "https://example.org/other", "")
 
-	stdout, stderr, code := runCLI(t, srv, "", "hooks", "list", "--output", "table")
+	stdout, stderr, code := runCLIApp(t, srv, "", "hooks", "list", "--output", "table")
 	require.Equal(t, exitOK, code, stderr)
 	assert.Empty(t, stderr)
 	assert.Equal(t, [][]string{
@@ -40,7 +40,7 @@ func TestHooksList(t *testing.T) {
 		{fmt.Sprint(b.ID), "task/completed", "https://example.org/other", "-", "-"},
 	}, tableRows(stdout))
 
-	stdout, _, code = runCLI(t, srv, "", "hooks", "get", fmt.Sprint(b.ID), "--output", "jsonl")
+	stdout, _, code = runCLIApp(t, srv, "", "hooks", "get", fmt.Sprint(b.ID), "--output", "jsonl")
 	require.Equal(t, exitOK, code)
 	hooks := jsonLines[capsule.RestHook](t, stdout)
 	require.Len(t, hooks, 1)
@@ -49,20 +49,20 @@ func TestHooksList(t *testing.T) {
 
 func TestHooksSubscribe(t *testing.T) {
 	srv := newServer(t)
-	stdout, stderr, code := runCLI(t, srv, "", "hooks", "subscribe", "--event", "party/created", "--url", hookURL, "--embed", "tags,fields", "--description", "CRM sync")
+	stdout, stderr, code := runCLIApp(t, srv, "", "hooks", "subscribe", "--event", "party/created", "--url", hookURL, "--embed", "tags,fields", "--description", "CRM sync")
 	require.Equal(t, exitOK, code, stderr)
 	assert.Empty(t, stderr)
 	w := onlyWrite(t, srv)
 	assert.Equal(t, "POST /api/v2/resthooks", w.Method+" "+w.Path)
 	assert.JSONEq(t, `{"restHook":{"event":"party/created","targetUrl":"`+hookURL+`","description":"CRM sync","embed":"tags,fields"}}`, string(w.Body))
-	hooks, _, err := sdkClient(t, srv).RestHooks.Read(t.Context())
+	hooks, _, err := sdkAppClient(t, srv).RestHooks.Read(t.Context())
 	require.NoError(t, err)
 	require.Len(t, hooks, 1)
 	assert.Equal(t, fmt.Sprintf("Subscribed hook %d: party/created to %s\n", hooks[0].ID, hookURL), stdout)
 
 	// The same hook again (the embed in another order) is refused, unsent.
 	srv.ResetRequests()
-	stdout, stderr, code = runCLI(t, srv, "", "hooks", "subscribe", "--event", "party/created", "--url", hookURL, "--embed", "fields,tags")
+	stdout, stderr, code = runCLIApp(t, srv, "", "hooks", "subscribe", "--event", "party/created", "--url", hookURL, "--embed", "fields,tags")
 	assert.Equal(t, exitError, code)
 	assert.Empty(t, stdout)
 	assert.Equal(t, fmt.Sprintf("capsule: hook %d already sends party/created to %s: not subscribed again\n", hooks[0].ID, hookURL)+
@@ -71,7 +71,7 @@ func TestHooksSubscribe(t *testing.T) {
 
 	// Another embed is another hook.
 	srv.ResetRequests()
-	_, stderr, code = runCLI(t, srv, "", "hooks", "subscribe", "--event", "party/created", "--url", hookURL)
+	_, stderr, code = runCLIApp(t, srv, "", "hooks", "subscribe", "--event", "party/created", "--url", hookURL)
 	require.Equal(t, exitOK, code, stderr)
 	assert.Len(t, writes(srv), 1)
 }
@@ -81,19 +81,19 @@ func TestHooksUnsubscribe(t *testing.T) {
 	h := subscribeHook(t, srv, capsule.EventPartyDeleted, hookURL, "")
 	id := fmt.Sprint(h.ID)
 
-	stdout, stderr, code := runCLI(t, srv, "", "hooks", "unsubscribe", id)
+	stdout, stderr, code := runCLIApp(t, srv, "", "hooks", "unsubscribe", id)
 	assert.Equal(t, exitUsage, code)
 	assert.Empty(t, stdout)
 	assert.Contains(t, stderr, "capsule: refusing to unsubscribe hook "+id+" without confirmation: stdin is not a terminal (pass --yes)\n")
 	assert.Empty(t, srv.Requests())
 
-	stdout, stderr, code = runCLI(t, srv, "", "hooks", "unsubscribe", id, "--yes")
+	stdout, stderr, code = runCLIApp(t, srv, "", "hooks", "unsubscribe", id, "--yes")
 	require.Equal(t, exitOK, code, stderr)
 	assert.Equal(t, "Unsubscribed hook "+id+"\n", stdout)
 	w := onlyWrite(t, srv)
 	assert.Equal(t, "DELETE /api/v2/resthooks/"+id, w.Method+" "+w.Path)
 
-	_, stderr, code = runCLI(t, srv, "", "hooks", "unsubscribe", id, "--yes")
+	_, stderr, code = runCLIApp(t, srv, "", "hooks", "unsubscribe", id, "--yes")
 	assert.Equal(t, exitError, code)
 	assert.Contains(t, stderr, "404")
 }
@@ -105,16 +105,16 @@ func TestHooksPlanAndEnsure(t *testing.T) {
 	other := subscribeHook(t, srv, capsule.EventPartyDeleted, "https://example.org/other", "")
 	args := []string{"--url", hookURL, "--event", "party/created", "--event", "party/updated"}
 
-	stdout, stderr, code := runCLI(t, srv, "", append([]string{"hooks", "plan"}, args...)...)
+	stdout, stderr, code := runCLIApp(t, srv, "", append([]string{"hooks", "plan"}, args...)...)
 	require.Equal(t, exitOK, code, stderr)
 	assert.Empty(t, stderr)
 	assert.Equal(t, fmt.Sprintf("keep    %d party/created %s\nadd     party/updated %s\nremove  %d party/deleted %s\n",
 		keep.ID, hookURL, hookURL, stale.ID, hookURL), stdout)
 	assert.Empty(t, writes(srv), "plan writes nothing")
 
-	stdout, stderr, code = runCLI(t, srv, "", append([]string{"hooks", "ensure"}, args...)...)
+	stdout, stderr, code = runCLIApp(t, srv, "", append([]string{"hooks", "ensure"}, args...)...)
 	require.Equal(t, exitOK, code, stderr)
-	hooks, _, err := sdkClient(t, srv).RestHooks.Read(t.Context())
+	hooks, _, err := sdkAppClient(t, srv).RestHooks.Read(t.Context())
 	require.NoError(t, err)
 	var added *capsule.RestHook
 	ids := map[int64]bool{}
@@ -131,7 +131,7 @@ func TestHooksPlanAndEnsure(t *testing.T) {
 
 	// Again: nothing to change, nothing written.
 	srv.ResetRequests()
-	stdout, stderr, code = runCLI(t, srv, "", append([]string{"hooks", "ensure"}, args...)...)
+	stdout, stderr, code = runCLIApp(t, srv, "", append([]string{"hooks", "ensure"}, args...)...)
 	require.Equal(t, exitOK, code, stderr)
 	assert.Equal(t, "capsule: the hooks are as wanted; nothing to change\n", stderr)
 	assert.Equal(t, 2, strings.Count(stdout, "keep "))
@@ -140,7 +140,7 @@ func TestHooksPlanAndEnsure(t *testing.T) {
 	// The same from a document.
 	srv.ResetRequests()
 	doc := `[{"event": "party/created", "targetUrl": "` + hookURL + `"}]`
-	stdout, stderr, code = runCLI(t, srv, doc, "hooks", "plan", "--data", "-")
+	stdout, stderr, code = runCLIApp(t, srv, doc, "hooks", "plan", "--data", "-")
 	require.Equal(t, exitOK, code, stderr)
 	assert.Equal(t, fmt.Sprintf("keep    %d party/created %s\nremove  %d party/updated %s\n", keep.ID, hookURL, added.ID, hookURL), stdout)
 }
@@ -190,4 +190,20 @@ func TestHooksNeedAnAdministrator(t *testing.T) {
 		assert.Contains(t, lines[0], "403", "%v", args)
 		assert.Equal(t, "hint: "+hooksAdminHint, lines[1], "%v", args)
 	}
+}
+
+// sdkAppClient is an SDK client with the fake's OAuth application token:
+// Capsule lets only an application manage REST hooks.
+func sdkAppClient(t *testing.T, srv *capsuletest.Server) *capsule.Client {
+	t.Helper()
+	c, err := capsule.NewClient(capsule.WithBaseURL(srv.BaseURL), capsule.WithToken(srv.AppToken))
+	require.NoError(t, err)
+	return c
+}
+
+// runCLIApp is runCLI with the fake's OAuth application token in CAPSULE_TOKEN.
+func runCLIApp(t *testing.T, srv *capsuletest.Server, stdin string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	env := map[string]string{"HOME": t.TempDir(), "CAPSULE_TOKEN": srv.AppToken, "CAPSULE_BASE_URL": srv.BaseURL}
+	return runCLIEnv(t, env, stdin, args...)
 }

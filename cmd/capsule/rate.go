@@ -35,7 +35,7 @@ func rateCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			me, resp, err := c.Users.ReadCurrent(cmd.Context())
+			me, resp, err := c.Users.ReadCurrent(cmd.Context(), nil)
 			if err != nil {
 				return err
 			}

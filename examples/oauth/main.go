@@ -328,7 +328,7 @@ func (d *demo) refreshState() (int, error) {
 
 // whoAmI calls the API and says whose token the client holds.
 func (d *demo) whoAmI(ctx context.Context, client *capsule.Client, how string) error {
-	me, _, err := client.Users.ReadCurrent(ctx)
+	me, _, err := client.Users.ReadCurrent(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("reading the current user: %w", err)
 	}
