@@ -15,8 +15,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -115,9 +117,30 @@ func TestBodyCutMidwayIsNotRetriedForACreate(t *testing.T) {
 	assert.EqualValues(t, 1, calls.Load(), "the party was created: a retry would create a second one")
 }
 
+// askedPolicy retries whatever it is asked about (up to three attempts, at
+// once) and records what it was asked.
+type askedPolicy struct {
+	mu    sync.Mutex
+	asked []Attempt
+}
+
+func (p *askedPolicy) Retry(a Attempt) (time.Duration, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.asked = append(p.asked, a)
+	return 0, a.Number < 3
+}
+
+func (p *askedPolicy) attempts() []Attempt {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.asked)
+}
+
 func TestMalformedBodyIsNotRetried(t *testing.T) {
 	t.Parallel()
-	c, mux := setup(t)
+	policy := &askedPolicy{}
+	c, mux := setup(t, WithRetryPolicy(policy))
 	h, calls := counter(func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(t, w, http.StatusOK, `{"party":{"id":7,,}}`)
 	})
@@ -127,6 +150,32 @@ func TestMalformedBodyIsNotRetried(t *testing.T) {
 	var syntaxErr *json.SyntaxError
 	assert.ErrorAs(t, err, &syntaxErr)
 	assert.EqualValues(t, 1, calls.Load(), "the same bytes would come back: no retry")
+	assert.Empty(t, policy.attempts(), "a body read whole is a final answer: the policy is not asked")
+}
+
+func TestBodyCutMidwayIsShownToThePolicyAsATransportError(t *testing.T) {
+	t.Parallel()
+	policy := &askedPolicy{}
+	c, mux := setup(t, WithRetryPolicy(policy))
+	var calls atomic.Int32
+	mux.HandleFunc("GET /parties/7", func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) == 1 {
+			cutBodyAfter(t, w, http.StatusOK, `{"party":{"id":7`)
+			return
+		}
+		writeJSON(t, w, http.StatusOK, `{"party":{"id":7}}`)
+	})
+	_, _, err := c.Parties.ReadSingle(t.Context(), 7, nil)
+	require.NoError(t, err)
+	asked := policy.attempts()
+	require.Len(t, asked, 1)
+	a := asked[0]
+	assert.ErrorIs(t, a.Err, io.ErrUnexpectedEOF)
+	assert.Equal(t, 0, a.StatusCode, "a transport error, not a status")
+	assert.True(t, a.Sent)
+	assert.True(t, a.Idempotent)
+	assert.Equal(t, http.MethodGet, a.Method)
+	assert.Equal(t, 1, a.Number)
 }
 
 func TestMalformedEnvelopeIsAnError(t *testing.T) {
