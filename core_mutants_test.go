@@ -386,6 +386,8 @@ func TestDateThatIsNotAStringIsAnError(t *testing.T) {
 		err := json.Unmarshal([]byte(raw), &d)
 		require.Error(t, err, raw)
 		assert.Contains(t, err.Error(), "must be a string", raw)
+		var typeErr *json.UnmarshalTypeError
+		assert.ErrorAs(t, err, &typeErr, "%s: the cause is the JSON type, not an empty date", raw)
 		assert.Equal(t, Date{Year: 2020, Month: time.March, Day: 4}, d, "%s leaves the date as it was", raw)
 	}
 	var task struct {
