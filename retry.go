@@ -129,7 +129,6 @@ func sleep(ctx context.Context, d time.Duration) error {
 		return ctx.Err()
 	}
 	t := time.NewTimer(d)
-	// Hygiene only: since Go 1.23 (our floor is 1.24) an unreferenced timer is freed unstopped.
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
