@@ -360,6 +360,7 @@ func decodeEnvelope(r io.Reader, key string, out any) error {
 	}
 	for dec.More() {
 		tok, err := dec.Token()
+		// Decode below would refuse a bad key too; this returns the precise syntax error.
 		if err != nil {
 			return err
 		}

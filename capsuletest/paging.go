@@ -18,6 +18,7 @@ func (c *call) paging() (page, perPage int, rep *reply) {
 	if v := c.query.Get("page"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
+			// With a reply the numbers are unused: 0, 0 is only a placeholder.
 			return 0, 0, errReply(c.f.cfg.perPageStatus, "page must be a positive integer")
 		}
 		page = n

@@ -14,11 +14,11 @@ func Parse(header string) map[string]string {
 	links := map[string]string{}
 	for _, part := range strings.Split(header, ",") {
 		segs := strings.Split(part, ";")
-		target := strings.TrimSpace(segs[0])
-		if len(target) < 2 || target[0] != '<' || target[len(target)-1] != '>' {
+		target, opened := strings.CutPrefix(strings.TrimSpace(segs[0]), "<")
+		target, closed := strings.CutSuffix(target, ">")
+		if !opened || !closed {
 			continue
 		}
-		target = target[1 : len(target)-1]
 		for _, param := range segs[1:] {
 			k, v, ok := strings.Cut(strings.TrimSpace(param), "=")
 			if !ok || !strings.EqualFold(strings.TrimSpace(k), "rel") {
@@ -40,10 +40,10 @@ func Page(target string) int {
 		return 0
 	}
 	n, err := strconv.Atoi(u.Query().Get("page"))
-	if err != nil || n < 1 {
+	if err != nil {
 		return 0
 	}
-	return n
+	return max(n, 0) // 0 and negative pages alike are no page
 }
 
 // Format builds a Link header value from rel and target pairs in order.
