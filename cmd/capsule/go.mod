@@ -4,13 +4,21 @@ go 1.24.0
 
 require (
 	github.com/capsulecrm-go/capsule v0.0.0
+	github.com/schollz/progressbar/v3 v3.18.0
+	github.com/spf13/cobra v1.10.2
 	github.com/stretchr/testify v1.12.1
+	golang.org/x/oauth2 v0.35.0
+	golang.org/x/term v0.34.0
 )
 
 require (
 	github.com/google/go-querystring v1.2.0 // indirect
+	github.com/inconshreveable/mousetrap v1.1.0 // indirect
+	github.com/mitchellh/colorstring v0.0.0-20190213212951-d06e56a500db // indirect
+	github.com/rivo/uniseg v0.4.7 // indirect
+	github.com/spf13/pflag v1.0.9 // indirect
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
-	golang.org/x/oauth2 v0.35.0 // indirect
+	golang.org/x/sys v0.35.0 // indirect
 )
 
 // Until the SDK is tagged, the tool builds against the SDK in this repository.

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bytes"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -11,114 +14,267 @@ import (
 	"github.com/capsulecrm-go/capsule"
 )
 
-// printer writes records as table rows or as JSON Lines.
-type printer struct {
-	json bool
-	enc  *json.Encoder
-	tw   *tabwriter.Writer
+// Output formats of --output.
+const (
+	formatTable = "table"
+	formatJSON  = "json"
+	formatJSONL = "jsonl"
+	formatCSV   = "csv"
+)
+
+// format is the output format: --output, else a table on a terminal and
+// JSON Lines when piped.
+func (a *app) format() string {
+	if a.output != "" {
+		return a.output
+	}
+	if a.stdoutTerminal {
+		return formatTable
+	}
+	return formatJSONL
 }
 
-// printer starts the output of a command; header names the table columns.
-func (a *app) printer(header ...string) *printer {
-	p := &printer{json: a.json}
-	if a.json {
-		p.enc = json.NewEncoder(a.stdout)
-		p.enc.SetEscapeHTML(false)
-		return p
-	}
-	p.tw = tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
-	if len(header) > 0 {
-		p.row(header...)
-	}
-	return p
+// column is one column of a record type: its name (what --fields takes and
+// the table header shows) and its value in a record.
+type column[T any] struct {
+	name  string
+	value func(*T) any
 }
 
-// record prints v as JSON, or cells as a table row.
-func (p *printer) record(v any, cells ...string) error {
-	if p.json {
-		return p.enc.Encode(v)
-	}
-	p.row(cells...)
-	return nil
+// printer writes records in the output format. It writes nothing until the
+// first record or done, so that a failed request leaves stdout empty.
+type printer[T any] struct {
+	w       io.Writer
+	format  string
+	cols    []column[T]
+	started bool
+	n       int
+	tw      *tabwriter.Writer
+	csv     *csv.Writer
+	// whole prints the SDK's model in JSON, not the chosen columns.
+	whole bool
 }
 
-func (p *printer) row(cells ...string) {
-	for i, c := range cells {
-		cells[i] = cell(c)
-	}
-	fmt.Fprintln(p.tw, strings.Join(cells, "\t"))
+// newPrinter prints cols of each record; whole says that JSON output is
+// the whole record rather than the columns (no --fields given).
+func newPrinter[T any](a *app, cols []column[T], whole bool) *printer[T] {
+	return &printer[T]{w: a.stdout, format: a.format(), cols: cols, whole: whole}
 }
 
-// done flushes the table.
-func (p *printer) done() error {
-	if p.tw != nil {
+func (p *printer[T]) start() {
+	if p.started {
+		return
+	}
+	p.started = true
+	switch p.format {
+	case formatTable:
+		p.tw = tabwriter.NewWriter(p.w, 0, 0, 2, ' ', 0)
+		names := make([]string, len(p.cols))
+		for i, c := range p.cols {
+			names[i] = strings.ToUpper(c.name)
+		}
+		fmt.Fprintln(p.tw, strings.Join(names, "\t"))
+	case formatCSV:
+		p.csv = csv.NewWriter(p.w)
+		names := make([]string, len(p.cols))
+		for i, c := range p.cols {
+			names[i] = c.name
+		}
+		_ = p.csv.Write(names)
+	case formatJSON:
+		_, _ = io.WriteString(p.w, "[")
+	}
+}
+
+// record prints one record.
+func (p *printer[T]) record(rec *T) error {
+	p.start()
+	defer func() { p.n++ }()
+	switch p.format {
+	case formatTable:
+		cells := make([]string, len(p.cols))
+		for i, c := range p.cols {
+			cells[i] = tableCell(text(c.value(rec)))
+		}
+		_, err := fmt.Fprintln(p.tw, strings.Join(cells, "\t"))
+		return err
+	case formatCSV:
+		cells := make([]string, len(p.cols))
+		for i, c := range p.cols {
+			cells[i] = text(c.value(rec))
+		}
+		return p.csv.Write(cells)
+	}
+	b, err := p.json(rec)
+	if err != nil {
+		return err
+	}
+	if p.format == formatJSON {
+		sep := "\n  "
+		if p.n > 0 {
+			sep = ",\n  "
+		}
+		_, err = io.WriteString(p.w, sep+string(b))
+		return err
+	}
+	_, err = p.w.Write(append(b, '\n'))
+	return err
+}
+
+// json encodes the whole record, or an object of the chosen columns in
+// their order.
+func (p *printer[T]) json(rec *T) ([]byte, error) {
+	if p.whole {
+		return marshal(rec)
+	}
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, c := range p.cols {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		k, _ := marshal(c.name)
+		v, err := marshal(jsonValue(c.value(rec)))
+		if err != nil {
+			return nil, err
+		}
+		b.Write(k)
+		b.WriteByte(':')
+		b.Write(v)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+// done ends the output: the header of an empty table, the closing bracket.
+func (p *printer[T]) done() error {
+	p.start()
+	switch p.format {
+	case formatTable:
 		return p.tw.Flush()
+	case formatCSV:
+		p.csv.Flush()
+		return p.csv.Error()
+	case formatJSON:
+		end := "]\n"
+		if p.n > 0 {
+			end = "\n]\n"
+		}
+		_, err := io.WriteString(p.w, end)
+		return err
 	}
 	return nil
 }
 
-// cell keeps a table cell on one line, and shows an empty one as "-".
-func cell(s string) string {
+// single prints one record: a two-column table of the columns on a
+// terminal, the record itself in JSON (an object, not an array).
+func (p *printer[T]) single(rec *T) error {
+	switch p.format {
+	case formatTable:
+		tw := tabwriter.NewWriter(p.w, 0, 0, 2, ' ', 0)
+		for _, c := range p.cols {
+			fmt.Fprintf(tw, "%s\t%s\n", strings.ToUpper(c.name), tableCell(text(c.value(rec))))
+		}
+		return tw.Flush()
+	case formatCSV:
+		if err := p.record(rec); err != nil {
+			return err
+		}
+		return p.done()
+	}
+	b, err := p.json(rec)
+	if err != nil {
+		return err
+	}
+	if p.format == formatJSON {
+		var out bytes.Buffer
+		if err := json.Indent(&out, b, "", "  "); err != nil {
+			return err
+		}
+		b = out.Bytes()
+	}
+	_, err = p.w.Write(append(b, '\n'))
+	return err
+}
+
+func marshal(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(b.Bytes(), "\n"), nil
+}
+
+// jsonValue is v as JSON should carry it: nil pointers as null, dates as
+// their string.
+func jsonValue(v any) any {
+	switch v := v.(type) {
+	case *string:
+		if v == nil {
+			return nil
+		}
+		return *v
+	case *capsule.Date:
+		if v == nil || v.IsZero() {
+			return nil
+		}
+		return v.String()
+	case *time.Time:
+		if v == nil {
+			return nil
+		}
+		return v.UTC()
+	case time.Time:
+		if v.IsZero() {
+			return nil
+		}
+		return v.UTC()
+	case *int:
+		if v == nil {
+			return nil
+		}
+		return *v
+	}
+	return v
+}
+
+// text is v as a table or CSV cell.
+func text(v any) string {
+	switch v := jsonValue(v).(type) {
+	case nil:
+		return ""
+	case string:
+		return v
+	case int64:
+		return strconv.FormatInt(v, 10)
+	case int:
+		return strconv.Itoa(v)
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	case bool:
+		return strconv.FormatBool(v)
+	case time.Time:
+		return v.Format(time.RFC3339)
+	case []string:
+		return strings.Join(v, ", ")
+	case fmt.Stringer:
+		return v.String()
+	default:
+		b, err := json.Marshal(v)
+		if err != nil {
+			return fmt.Sprint(v)
+		}
+		return string(b)
+	}
+}
+
+// tableCell keeps a cell on one line, and shows an empty one as "-".
+func tableCell(s string) string {
 	s = strings.Join(strings.Fields(s), " ")
 	if s == "" {
 		return "-"
 	}
 	return s
-}
-
-func id(n int64) string { return strconv.FormatInt(n, 10) }
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
-}
-
-func date(d *capsule.Date) string {
-	if d == nil || d.IsZero() {
-		return ""
-	}
-	return d.String()
-}
-
-func timestamp(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format(time.RFC3339)
-}
-
-func tagNames(tags []capsule.Tag) string {
-	names := make([]string, len(tags))
-	for i, t := range tags {
-		names[i] = t.Name
-	}
-	return strings.Join(names, ", ")
-}
-
-func fieldValues(fields capsule.Fields) string {
-	var parts []string
-	for _, f := range fields {
-		v := "null"
-		if f.Value != nil {
-			v = fmt.Sprint(f.Value)
-		}
-		parts = append(parts, f.Definition.Name+"="+v)
-	}
-	return strings.Join(parts, "; ")
-}
-
-func partyName(p *capsule.Party) string {
-	if p == nil {
-		return ""
-	}
-	return p.DisplayName()
-}
-
-func money(m *capsule.Money) string {
-	if m == nil {
-		return ""
-	}
-	return strings.TrimSpace(strconv.FormatFloat(m.Amount, 'f', 2, 64) + " " + m.Currency)
 }
