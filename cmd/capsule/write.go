@@ -257,9 +257,17 @@ func (a *app) confirm(action string, yes bool) error {
 }
 
 // readDocument decodes the JSON document of --data into v: @FILE reads a
-// file, - reads stdin, anything else is the JSON itself. Unknown keys are
-// refused, so that a misspelt field is not silently dropped.
+// file, - reads stdin, anything else is the JSON itself.
 func (a *app) readDocument(spec string, v any) error {
+	b, err := a.documentBytes(spec)
+	if err != nil {
+		return err
+	}
+	return decodeDocument(b, v)
+}
+
+// documentBytes returns the document that spec names (see readDocument).
+func (a *app) documentBytes(spec string) ([]byte, error) {
 	var b []byte
 	var err error
 	switch {
@@ -271,8 +279,14 @@ func (a *app) readDocument(spec string, v any) error {
 		b = []byte(spec)
 	}
 	if err != nil {
-		return usagef("--data: %v", err)
+		return nil, usagef("--data: %v", err)
 	}
+	return b, nil
+}
+
+// decodeDocument decodes one JSON value into v, refusing unknown keys so
+// that a misspelt field is not silently dropped.
+func decodeDocument(b []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
