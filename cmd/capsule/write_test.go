@@ -451,6 +451,30 @@ func TestWriteFailures(t *testing.T) {
 	_, stderr, code = runCLIEnv(t, map[string]string{"HOME": t.TempDir(), "CAPSULE_TOKEN": "wrong-token", "CAPSULE_BASE_URL": srv.BaseURL}, "", "tasks", "delete", "1", "--yes")
 	assert.Equal(t, exitAuth, code)
 	assert.Contains(t, stderr, "401")
+
+	// No token at all: refused before any request.
+	srv.ResetRequests()
+	for _, args := range [][]string{{"tasks", "delete", "1", "--yes"}, {"tasks", "create", "--description", "x", "--due-on", "2026-01-02"}} {
+		stdout, _, code = runCLIEnv(t, map[string]string{"HOME": t.TempDir(), "CAPSULE_BASE_URL": srv.BaseURL}, "", args...)
+		assert.Equal(t, exitAuth, code, "%v", args)
+		assert.Empty(t, stdout, "%v", args)
+	}
+	assert.Empty(t, srv.Requests())
+}
+
+// TestWriteBadFieldsSendsNothing: the columns are checked before the write,
+// so a bad --fields never leaves a record created and unprinted.
+func TestWriteBadFieldsSendsNothing(t *testing.T) {
+	srv := newServer(t)
+	stdout, stderr, code := runCLI(t, srv, "", "parties", "create", "--type", "person", "--first-name", "Ada", "--fields", "id,bogus")
+	assert.Equal(t, exitUsage, code, stderr)
+	assert.Empty(t, stdout)
+	assert.Contains(t, stderr, "bogus")
+	assert.Empty(t, writes(srv))
+
+	stdout, stderr, code = runCLI(t, srv, "", "parties", "create", "--type", "person", "--first-name", "Ada", "--fields", "id,first_name", "--output", "csv")
+	require.Equal(t, exitOK, code, stderr)
+	assert.Regexp(t, `^id,first_name\n\d+,Ada\n$`, stdout)
 }
 
 // TestWriteHelp: every write command documents itself with examples.
