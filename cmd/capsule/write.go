@@ -46,6 +46,14 @@ type inputFlag[In any] struct {
 	apply       func(in *In, value string) error
 }
 
+// aNoun is the noun with its indefinite article: "a party", "an opportunity".
+func (wt *writeType[In, T]) aNoun() string {
+	if strings.ContainsRune("aeiou", rune(wt.noun[0])) {
+		return "an " + wt.noun
+	}
+	return "a " + wt.noun
+}
+
 // register adds the commands to the type's group.
 func (wt *writeType[In, T]) register() {
 	registerSubcommand(wt.read.name, wt.createCommand)
@@ -111,8 +119,8 @@ func (wt *writeType[In, T]) createCommand(a *app) *cobra.Command {
 	var wf writeFlags
 	cmd := &cobra.Command{
 		Use:     "create",
-		Short:   "Create a " + wt.noun,
-		Long:    fmt.Sprintf("Create a %s from flags, from a JSON document (--data), or both (flags win), and print it.", wt.noun),
+		Short:   "Create " + wt.aNoun(),
+		Long:    fmt.Sprintf("Create %s from flags, from a JSON document (--data), or both (flags win), and print it.", wt.aNoun()),
 		Example: wt.createExample,
 		Args:    exactArgs(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -134,9 +142,9 @@ func (wt *writeType[In, T]) updateCommand(a *app) *cobra.Command {
 	var wf writeFlags
 	cmd := &cobra.Command{
 		Use:   "update ID",
-		Short: "Change a " + wt.noun,
-		Long: fmt.Sprintf("Change a %s: only what the flags or the JSON document (--data) set is sent; "+
-			"in the document, null clears a field. Prints the %s as changed.", wt.noun, wt.noun),
+		Short: "Change " + wt.aNoun(),
+		Long: fmt.Sprintf("Change %s: only what the flags or the JSON document (--data) set is sent; "+
+			"in the document, null clears a field. Prints the %s as changed.", wt.aNoun(), wt.noun),
 		Example: wt.updateExample,
 		Args:    exactArgs("ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -186,8 +194,8 @@ func (wt *writeType[In, T]) deleteCommand(a *app) *cobra.Command {
 	var yes, dryRun bool
 	cmd := &cobra.Command{
 		Use:   "delete ID",
-		Short: "Delete a " + wt.noun,
-		Long:  fmt.Sprintf("Delete a %s. On a terminal it asks first; elsewhere it refuses unless given --yes.", wt.noun),
+		Short: "Delete " + wt.aNoun(),
+		Long:  fmt.Sprintf("Delete %s. On a terminal it asks first; elsewhere it refuses unless given --yes.", wt.aNoun()),
 		Example: fmt.Sprintf("  capsule %s delete 42\n  capsule %s delete 42 --yes\n  capsule %s delete 42 --dry-run",
 			wt.read.name, wt.read.name, wt.read.name),
 		Args: exactArgs("ID"),

@@ -490,7 +490,9 @@ func TestWriteHelp(t *testing.T) {
 			assert.Contains(t, help, "--dry-run", "%s %s", group, sub)
 		}
 	}
-	help, _, _ := runCLI(t, nil, "", "parties", "create", "--help")
+	help, _, _ := runCLI(t, nil, "", "opportunities", "--help")
+	assert.Contains(t, help, "Create an opportunity")
+	help, _, _ = runCLI(t, nil, "", "parties", "create", "--help")
 	assert.Contains(t, help, "--email stringArray")
 	assert.Contains(t, help, "--data string")
 }
