@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -68,7 +69,7 @@ func (hf *hookFlags) add(cmd *cobra.Command, many bool) {
 	events := fmt.Sprintf("the event: one of %s", eventNames())
 	if many {
 		fs.StringArrayVar(&hf.events, "event", nil, events+" (repeatable)")
-		fs.StringVar(&hf.data, "data", "", "the wanted hooks as a JSON array of the SDK's RestHookInput: @FILE, - for stdin, or the JSON itself")
+		fs.StringVar(&hf.data, "data", "", "the wanted hooks as JSON, the SDK's RestHookInput (an object, or an array of them): @FILE, - for stdin, or the JSON itself")
 	} else {
 		hf.events = make([]string, 1)
 		fs.StringVar(&hf.events[0], "event", "", events)
@@ -93,10 +94,16 @@ func (hf *hookFlags) wanted(a *app) ([]capsule.RestHookInput, error) {
 		if len(hf.events) > 0 || hf.url != "" {
 			return nil, usagef("give the hooks either with --data or with --event and --url, not both")
 		}
-		if err := a.readDocument(hf.data, &want); err != nil {
+		b, err := a.documentBytes(hf.data)
+		if err != nil {
 			return nil, err
 		}
-		return want, nil
+		// One hook may be given as an object, several as an array.
+		if trimmed := bytes.TrimSpace(b); len(trimmed) > 0 && trimmed[0] == '{' {
+			want = make([]capsule.RestHookInput, 1)
+			return want, decodeDocument(b, &want[0])
+		}
+		return want, decodeDocument(b, &want)
 	}
 	if len(hf.events) == 0 || hf.events[0] == "" || hf.url == "" {
 		return nil, usagef("want --event and --url")

@@ -143,6 +143,10 @@ func TestHooksPlanAndEnsure(t *testing.T) {
 	stdout, stderr, code = runCLIApp(t, srv, doc, "hooks", "plan", "--data", "-")
 	require.Equal(t, exitOK, code, stderr)
 	assert.Equal(t, fmt.Sprintf("keep    %d party/created %s\nremove  %d party/updated %s\n", keep.ID, hookURL, added.ID, hookURL), stdout)
+	stdout, stderr, code = runCLI(t, srv, "", "hooks", "plan", "--data", `{"event": "party/updated", "targetUrl": "`+hookURL+`"}`)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Equal(t, fmt.Sprintf("keep    %d party/updated %s\nremove  %d party/created %s\n", added.ID, hookURL, keep.ID, hookURL), stdout)
+	assert.Empty(t, writes(srv))
 }
 
 func TestHooksUsageErrors(t *testing.T) {
@@ -158,6 +162,7 @@ func TestHooksUsageErrors(t *testing.T) {
 		{"", []string{"hooks", "ensure", "--event", "party/created"}, "want --event and --url"},
 		{"", []string{"hooks", "ensure", "--data", "[]", "--url", hookURL}, "give the hooks either with --data or with --event and --url, not both"},
 		{"{", []string{"hooks", "plan", "--data", "-"}, "--data: not a valid document"},
+		{"", []string{"hooks", "plan", "--data", `[{"evnt": "party/created"}]`}, `--data: not a valid document: json: unknown field "evnt"`},
 		{"", []string{"hooks", "subscribe", "--event", "party/created", "--url", "ftp://example.com"}, "invalid argument"},
 		{"", []string{"hooks", "unsubscribe"}, "capsule hooks unsubscribe: want ID, got 0 argument(s)"},
 	}

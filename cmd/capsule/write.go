@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -27,6 +28,9 @@ type writeType[In, T any] struct {
 	// createExample and updateExample are the commands' help examples.
 	createExample, updateExample string
 
+	// customFields returns the input's custom field changes; nil for a type
+	// without custom fields (no --field flag).
+	customFields func(in *In) *[]capsule.FieldChange
 	// service is the SDK service that writes the type, such as c.Parties.
 	service func(c *capsule.Client) writeService[In, T]
 }
@@ -46,6 +50,14 @@ type inputFlag[In any] struct {
 	apply       func(in *In, value string) error
 }
 
+// aNoun is the noun with its indefinite article: "a party", "an opportunity".
+func (wt *writeType[In, T]) aNoun() string {
+	if strings.ContainsRune("aeiou", rune(wt.noun[0])) {
+		return "an " + wt.noun
+	}
+	return "a " + wt.noun
+}
+
 // register adds the commands to the type's group.
 func (wt *writeType[In, T]) register() {
 	registerSubcommand(wt.read.name, wt.createCommand)
@@ -57,6 +69,8 @@ func (wt *writeType[In, T]) register() {
 type writeFlags struct {
 	data   string
 	dryRun bool
+	// fields are the --field NAME=VALUE flags, split.
+	fields [][2]string
 	single map[string]*string
 	many   map[string]*[]string
 }
@@ -65,6 +79,9 @@ func (wt *writeType[In, T]) addFlags(cmd *cobra.Command, wf *writeFlags) {
 	fs := cmd.Flags()
 	fs.StringVar(&wf.data, "data", "", "the input as JSON, the SDK's input type: @FILE, - for stdin, or the JSON itself; flags override it")
 	fs.BoolVar(&wf.dryRun, "dry-run", false, "print the request that would be sent (method, path, JSON body) and send nothing")
+	if wt.customFields != nil {
+		fs.StringArray("field", nil, "set a custom field by name: NAME=VALUE, checked against its definition (repeatable)")
+	}
 	wf.single, wf.many = map[string]*string{}, map[string]*[]string{}
 	for _, f := range wt.flags {
 		if f.many {
@@ -101,18 +118,63 @@ func (wt *writeType[In, T]) input(cmd *cobra.Command, a *app, wf *writeFlags) (*
 			}
 		}
 	}
+	if wt.customFields != nil {
+		fields, _ := cmd.Flags().GetStringArray("field")
+		for _, f := range fields {
+			name, value, ok := strings.Cut(f, "=")
+			if !ok || strings.TrimSpace(name) == "" {
+				return nil, usagef("--field: want NAME=VALUE, got %q", f)
+			}
+			wf.fields = append(wf.fields, [2]string{name, value})
+		}
+		if len(wf.fields) > 0 && wf.dryRun {
+			return nil, usagef("--field reads the field definitions from Capsule, so a dry run cannot take it; " +
+				`give the value by definition id in --data instead ({"fields": [{"definition": {"id": ID}, "value": VALUE}]})`)
+		}
+		given = given || len(wf.fields) > 0
+	}
 	if !given {
 		return nil, usagef("%s: nothing to send: give flags or --data", cmd.CommandPath())
 	}
 	return in, nil
 }
 
+// setCustomFields adds the --field values to in, each checked against its
+// definition (type, list options) before anything is written.
+func (wt *writeType[In, T]) setCustomFields(ctx context.Context, c *capsule.Client, in *In, fields [][2]string) error {
+	if len(fields) == 0 {
+		return nil
+	}
+	defs, err := c.CustomFields.ReadAll(ctx, wt.read.entity)
+	if err != nil {
+		return err
+	}
+	for _, f := range fields {
+		d, err := defs.Find(f[0])
+		if err != nil {
+			return err
+		}
+		var v any = f[1]
+		if d.Type == capsule.FieldTypeBoolean {
+			if v, err = strconv.ParseBool(f[1]); err != nil {
+				return usagef("--field %s: want true or false, got %q", d.Name, f[1])
+			}
+		}
+		change, err := d.Value(v)
+		if err != nil {
+			return err
+		}
+		*wt.customFields(in) = append(*wt.customFields(in), change)
+	}
+	return nil
+}
+
 func (wt *writeType[In, T]) createCommand(a *app) *cobra.Command {
 	var wf writeFlags
 	cmd := &cobra.Command{
 		Use:     "create",
-		Short:   "Create a " + wt.noun,
-		Long:    fmt.Sprintf("Create a %s from flags, from a JSON document (--data), or both (flags win), and print it.", wt.noun),
+		Short:   "Create " + wt.aNoun(),
+		Long:    fmt.Sprintf("Create %s from flags, from a JSON document (--data), or both (flags win), and print it.", wt.aNoun()),
 		Example: wt.createExample,
 		Args:    exactArgs(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -120,7 +182,7 @@ func (wt *writeType[In, T]) createCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return wt.write(cmd.Context(), a, wf.dryRun, func(ctx context.Context, c *capsule.Client) (*T, error) {
+			return wt.write(cmd.Context(), a, &wf, in, func(ctx context.Context, c *capsule.Client) (*T, error) {
 				rec, _, err := wt.service(c).Create(ctx, in)
 				return rec, err
 			})
@@ -134,9 +196,9 @@ func (wt *writeType[In, T]) updateCommand(a *app) *cobra.Command {
 	var wf writeFlags
 	cmd := &cobra.Command{
 		Use:   "update ID",
-		Short: "Change a " + wt.noun,
-		Long: fmt.Sprintf("Change a %s: only what the flags or the JSON document (--data) set is sent; "+
-			"in the document, null clears a field. Prints the %s as changed.", wt.noun, wt.noun),
+		Short: "Change " + wt.aNoun(),
+		Long: fmt.Sprintf("Change %s: only what the flags or the JSON document (--data) set is sent; "+
+			"in the document, null clears a field. Prints the %s as changed.", wt.aNoun(), wt.noun),
 		Example: wt.updateExample,
 		Args:    exactArgs("ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -148,7 +210,7 @@ func (wt *writeType[In, T]) updateCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return wt.write(cmd.Context(), a, wf.dryRun, func(ctx context.Context, c *capsule.Client) (*T, error) {
+			return wt.write(cmd.Context(), a, &wf, in, func(ctx context.Context, c *capsule.Client) (*T, error) {
 				rec, _, err := wt.service(c).Update(ctx, id, in)
 				return rec, err
 			})
@@ -158,10 +220,10 @@ func (wt *writeType[In, T]) updateCommand(a *app) *cobra.Command {
 	return cmd
 }
 
-// write runs a create or update and prints the record Capsule returns, or
-// with dryRun prints the request instead of sending it.
-func (wt *writeType[In, T]) write(ctx context.Context, a *app, dryRun bool, do func(context.Context, *capsule.Client) (*T, error)) error {
-	if dryRun {
+// write runs a create or update of in and prints the record Capsule
+// returns, or with --dry-run prints the request instead of sending it.
+func (wt *writeType[In, T]) write(ctx context.Context, a *app, wf *writeFlags, in *In, do func(context.Context, *capsule.Client) (*T, error)) error {
+	if wf.dryRun {
 		return a.dryRun(ctx, func(ctx context.Context, c *capsule.Client) error {
 			_, err := do(ctx, c)
 			return err
@@ -175,6 +237,9 @@ func (wt *writeType[In, T]) write(ctx context.Context, a *app, dryRun bool, do f
 	if err != nil {
 		return err
 	}
+	if err := wt.setCustomFields(ctx, c, in, wf.fields); err != nil {
+		return err
+	}
 	rec, err := do(ctx, c)
 	if err != nil {
 		return err
@@ -186,8 +251,8 @@ func (wt *writeType[In, T]) deleteCommand(a *app) *cobra.Command {
 	var yes, dryRun bool
 	cmd := &cobra.Command{
 		Use:   "delete ID",
-		Short: "Delete a " + wt.noun,
-		Long:  fmt.Sprintf("Delete a %s. On a terminal it asks first; elsewhere it refuses unless given --yes.", wt.noun),
+		Short: "Delete " + wt.aNoun(),
+		Long:  fmt.Sprintf("Delete %s. On a terminal it asks first; elsewhere it refuses unless given --yes.", wt.aNoun()),
 		Example: fmt.Sprintf("  capsule %s delete 42\n  capsule %s delete 42 --yes\n  capsule %s delete 42 --dry-run",
 			wt.read.name, wt.read.name, wt.read.name),
 		Args: exactArgs("ID"),
@@ -257,9 +322,17 @@ func (a *app) confirm(action string, yes bool) error {
 }
 
 // readDocument decodes the JSON document of --data into v: @FILE reads a
-// file, - reads stdin, anything else is the JSON itself. Unknown keys are
-// refused, so that a misspelt field is not silently dropped.
+// file, - reads stdin, anything else is the JSON itself.
 func (a *app) readDocument(spec string, v any) error {
+	b, err := a.documentBytes(spec)
+	if err != nil {
+		return err
+	}
+	return decodeDocument(b, v)
+}
+
+// documentBytes returns the document that spec names (see readDocument).
+func (a *app) documentBytes(spec string) ([]byte, error) {
 	var b []byte
 	var err error
 	switch {
@@ -271,8 +344,14 @@ func (a *app) readDocument(spec string, v any) error {
 		b = []byte(spec)
 	}
 	if err != nil {
-		return usagef("--data: %v", err)
+		return nil, usagef("--data: %v", err)
 	}
+	return b, nil
+}
+
+// decodeDocument decodes one JSON value into v, refusing unknown keys so
+// that a misspelt field is not silently dropped.
+func decodeDocument(b []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {

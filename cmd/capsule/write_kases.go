@@ -33,5 +33,6 @@ var kasesWrite = &writeType[kaseIn, capsule.Kase]{
   capsule projects create --data @project.json --dry-run`,
 	updateExample: `  capsule projects update 42 --status CLOSED
   echo '{"description": null}' | capsule projects update 42 --data -`,
-	service: func(c *capsule.Client) writeService[kaseIn, capsule.Kase] { return c.Kases },
+	customFields: func(in *kaseIn) *[]capsule.FieldChange { return &in.Fields },
+	service:      func(c *capsule.Client) writeService[kaseIn, capsule.Kase] { return c.Kases },
 }

@@ -55,5 +55,6 @@ var opportunitiesWrite = &writeType[oppIn, capsule.Opportunity]{
   capsule opportunities create --data @opportunity.json --dry-run`,
 	updateExample: `  capsule opportunities update 42 --milestone 4 --probability 80
   echo '{"lostReason": {"id": 2}, "milestone": {"id": 9}}' | capsule opportunities update 42 --data -`,
-	service: func(c *capsule.Client) writeService[oppIn, capsule.Opportunity] { return c.Opportunities },
+	customFields: func(in *oppIn) *[]capsule.FieldChange { return &in.Fields },
+	service:      func(c *capsule.Client) writeService[oppIn, capsule.Opportunity] { return c.Opportunities },
 }

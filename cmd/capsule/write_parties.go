@@ -46,6 +46,8 @@ var partiesWrite = &writeType[capsule.PartyInput, capsule.Party]{
   capsule parties create --type organisation --name "Analytical Engines" --dry-run
   capsule parties create --data @party.json`,
 	updateExample: `  capsule parties update 42 --job-title CTO --tag Customer
+  capsule parties update 42 --field "Industry=Retail" --field "Newsletter=true"
   echo '{"jobTitle": null}' | capsule parties update 42 --data -`,
-	service: func(c *capsule.Client) writeService[capsule.PartyInput, capsule.Party] { return c.Parties },
+	customFields: func(in *capsule.PartyInput) *[]capsule.FieldChange { return &in.Fields },
+	service:      func(c *capsule.Client) writeService[capsule.PartyInput, capsule.Party] { return c.Parties },
 }

@@ -451,6 +451,30 @@ func TestWriteFailures(t *testing.T) {
 	_, stderr, code = runCLIEnv(t, map[string]string{"HOME": t.TempDir(), "CAPSULE_TOKEN": "wrong-token", "CAPSULE_BASE_URL": srv.BaseURL}, "", "tasks", "delete", "1", "--yes")
 	assert.Equal(t, exitAuth, code)
 	assert.Contains(t, stderr, "401")
+
+	// No token at all: refused before any request.
+	srv.ResetRequests()
+	for _, args := range [][]string{{"tasks", "delete", "1", "--yes"}, {"tasks", "create", "--description", "x", "--due-on", "2026-01-02"}} {
+		stdout, _, code = runCLIEnv(t, map[string]string{"HOME": t.TempDir(), "CAPSULE_BASE_URL": srv.BaseURL}, "", args...)
+		assert.Equal(t, exitAuth, code, "%v", args)
+		assert.Empty(t, stdout, "%v", args)
+	}
+	assert.Empty(t, srv.Requests())
+}
+
+// TestWriteBadFieldsSendsNothing: the columns are checked before the write,
+// so a bad --fields never leaves a record created and unprinted.
+func TestWriteBadFieldsSendsNothing(t *testing.T) {
+	srv := newServer(t)
+	stdout, stderr, code := runCLI(t, srv, "", "parties", "create", "--type", "person", "--first-name", "Ada", "--fields", "id,bogus")
+	assert.Equal(t, exitUsage, code, stderr)
+	assert.Empty(t, stdout)
+	assert.Contains(t, stderr, "bogus")
+	assert.Empty(t, writes(srv))
+
+	stdout, stderr, code = runCLI(t, srv, "", "parties", "create", "--type", "person", "--first-name", "Ada", "--fields", "id,first_name", "--output", "csv")
+	require.Equal(t, exitOK, code, stderr)
+	assert.Regexp(t, `^id,first_name\n\d+,Ada\n$`, stdout)
 }
 
 // TestWriteHelp: every write command documents itself with examples.
@@ -466,7 +490,61 @@ func TestWriteHelp(t *testing.T) {
 			assert.Contains(t, help, "--dry-run", "%s %s", group, sub)
 		}
 	}
-	help, _, _ := runCLI(t, nil, "", "parties", "create", "--help")
+	help, _, _ := runCLI(t, nil, "", "opportunities", "--help")
+	assert.Contains(t, help, "Create an opportunity")
+	help, _, _ = runCLI(t, nil, "", "parties", "create", "--help")
 	assert.Contains(t, help, "--email stringArray")
 	assert.Contains(t, help, "--data string")
+}
+
+// TestCustomFieldsByName: --field NAME=VALUE is checked against the
+// definition and sent by definition id.
+func TestCustomFieldsByName(t *testing.T) {
+	srv := newServer(t)
+	party, milestone, _, _, _, _ := seededIDs(t, srv)
+	c := sdkClient(t, srv)
+	partyDefs, err := c.CustomFields.ReadAll(t.Context(), capsule.EntityParties)
+	require.NoError(t, err)
+	code, err := partyDefs.Find("Account code")
+	require.NoError(t, err)
+	newsletter, err := partyDefs.Find("Newsletter")
+	require.NoError(t, err)
+	industry, err := partyDefs.Find("Industry")
+	require.NoError(t, err)
+	srv.ResetRequests()
+
+	stdout, stderr, exit := runCLI(t, srv, "", "parties", "update", fmt.Sprint(party),
+		"--field", "Account code=QS-1", "--field", "newsletter=true", "--field", "Industry=Retail")
+	require.Equal(t, exitOK, exit, stderr)
+	assert.JSONEq(t, fmt.Sprintf(`{"party":{"fields":[{"definition":{"id":%d},"value":"QS-1"},{"definition":{"id":%d},"value":true},{"definition":{"id":%d},"value":"Retail"}]}}`,
+		code.ID, newsletter.ID, industry.ID), string(onlyWrite(t, srv).Body))
+	assert.Len(t, jsonLines[capsule.Party](t, stdout), 1)
+
+	srv.ResetRequests()
+	_, stderr, exit = runCLI(t, srv, "", "opportunities", "create", "--name", "Deal", "--party", fmt.Sprint(party), "--milestone", fmt.Sprint(milestone), "--field", "Discount=12.5")
+	require.Equal(t, exitOK, exit, stderr)
+	assert.Contains(t, string(onlyWrite(t, srv).Body), `"value":12.5`)
+
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--field", "Industry=Space"}, `"Space" is not one of the options`},
+		{[]string{"--field", "Nope=1"}, "Nope"},
+		{[]string{"--field", "Newsletter=maybe"}, `--field Newsletter: want true or false, got "maybe"`},
+		{[]string{"--field", "no-equals"}, `--field: want NAME=VALUE, got "no-equals"`},
+		{[]string{"--field", "Account code=x", "--dry-run"}, "--field reads the field definitions from Capsule, so a dry run cannot take it"},
+	} {
+		srv.ResetRequests()
+		stdout, stderr, exit := runCLI(t, srv, "", append([]string{"parties", "update", fmt.Sprint(party)}, tc.args...)...)
+		assert.Equal(t, exitUsage, exit, "%v: %s", tc.args, stderr)
+		assert.Empty(t, stdout, "%v", tc.args)
+		assert.Contains(t, stderr, tc.want, "%v", tc.args)
+		assert.Empty(t, writes(srv), "%v wrote", tc.args)
+	}
+
+	help, _, _ := runCLI(t, nil, "", "tasks", "create", "--help")
+	assert.NotContains(t, help, "--field stringArray", "tasks have no custom fields")
+	help, _, _ = runCLI(t, nil, "", "projects", "update", "--help")
+	assert.Contains(t, help, "--field stringArray")
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -263,4 +264,67 @@ func readLines(t *testing.T, path string) []string {
 		return nil
 	}
 	return strings.Split(s, "\n")
+}
+
+// BenchmarkExportFull measures a full export of the fake seeded with n
+// parties (and n/2 opportunities, n/4 projects); B/record should not grow
+// with n, since records stream from the page to the file. BenchmarkFeedsOnly
+// reads the same feeds and writes nothing: the difference is the files.
+func BenchmarkExportFull(b *testing.B) {
+	for _, n := range []int{200, 2000} {
+		b.Run(fmt.Sprintf("parties=%d", n), func(b *testing.B) {
+			srv := capsuletest.NewServer(capsuletest.WithSeed(n), capsuletest.WithRateLimit(1_000_000, time.Hour))
+			defer srv.Close()
+			vars := env(map[string]string{"CAPSULE_TOKEN": srv.Token, "CAPSULE_BASE_URL": srv.BaseURL})
+			dir := b.TempDir()
+			b.ReportAllocs()
+			for b.Loop() {
+				var stdout, stderr bytes.Buffer
+				if code := run(b.Context(), []string{"-out", dir, "-full"}, &stdout, &stderr, vars); code != 0 {
+					b.Fatalf("exit status %d: %s", code, &stderr)
+				}
+			}
+			records := 0
+			for _, name := range []string{"parties", "opportunities", "kases"} {
+				data, err := os.ReadFile(filepath.Join(dir, name+".jsonl"))
+				if err != nil {
+					b.Fatal(err)
+				}
+				records += bytes.Count(data, []byte("\n"))
+			}
+			b.ReportMetric(float64(records), "records/op")
+		})
+	}
+}
+
+func BenchmarkFeedsOnly(b *testing.B) {
+	for _, n := range []int{200, 2000} {
+		b.Run(fmt.Sprintf("parties=%d", n), func(b *testing.B) {
+			srv := capsuletest.NewServer(capsuletest.WithSeed(n), capsuletest.WithRateLimit(1_000_000, time.Hour))
+			defer srv.Close()
+			c, err := capsule.NewClient(capsule.WithBaseURL(srv.BaseURL), capsule.WithToken(srv.Token), capsule.WithPacing(true))
+			if err != nil {
+				b.Fatal(err)
+			}
+			opts := &capsule.ListOptions{Embed: []string{capsule.EmbedTags, capsule.EmbedFields}}
+			records := 0
+			b.ReportAllocs()
+			for b.Loop() {
+				records = countFeed(b, c.Parties.Changes(capsule.SyncCursor{}, opts)) +
+					countFeed(b, c.Opportunities.Changes(capsule.SyncCursor{}, opts)) + countFeed(b, c.Kases.Changes(capsule.SyncCursor{}, opts))
+			}
+			b.ReportMetric(float64(records), "records/op")
+		})
+	}
+}
+
+func countFeed[T any](b *testing.B, feed *capsule.ChangeFeed[T]) int {
+	n := 0
+	for _, err := range feed.All(b.Context()) {
+		if err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+	return n
 }
