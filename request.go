@@ -56,7 +56,7 @@ func newResponse(resp *http.Response) *Response {
 type request struct {
 	method   string
 	path     string // relative to the base URL, without a leading slash
-	query    any    // options struct with `url` tags, or nil
+	query    any    // options struct with `url` tags, url.Values, or nil
 	in       any    // JSON body, wrapped as {inKey: in} when inKey is set
 	inKey    string
 	raw      io.Reader   // raw body instead of in (attachment uploads)
@@ -81,6 +81,10 @@ func (c *Client) buildURL(path string, opts any) (string, error) {
 		if v := reflect.ValueOf(opts); v.Kind() == reflect.Pointer && v.IsNil() {
 			opts = nil
 		}
+	}
+	if values, ok := opts.(url.Values); ok {
+		u.RawQuery = values.Encode()
+		return u.String(), nil
 	}
 	if opts != nil {
 		values, err := query.Values(opts)

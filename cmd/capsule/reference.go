@@ -91,32 +91,44 @@ var referenceTypes = []*referenceType{
 		list: func(ctx context.Context, c *capsule.Client, _ *capsule.ListOptions) ([]*refRecord, *capsule.Response, error) {
 			return refRecords(c.Users.Read(ctx, nil))
 		},
-		get: func(ctx context.Context, c *capsule.Client, id int64) (any, error) { return one(c.Users.ReadSingle(ctx, id, nil)) }},
+		get: func(ctx context.Context, c *capsule.Client, id int64) (any, error) {
+			return one(c.Users.ReadSingle(ctx, id, nil))
+		}},
 	{name: "teams", short: "The account's teams", defaults: []string{"id", "name"},
 		list: func(ctx context.Context, c *capsule.Client, _ *capsule.ListOptions) ([]*refRecord, *capsule.Response, error) {
 			return refRecords(c.Teams.Read(ctx, nil))
 		},
-		get: func(ctx context.Context, c *capsule.Client, id int64) (any, error) { return one(c.Teams.ReadSingle(ctx, id, nil)) }},
+		get: func(ctx context.Context, c *capsule.Client, id int64) (any, error) {
+			return one(c.Teams.ReadSingle(ctx, id, nil))
+		}},
 	{name: "pipelines", short: "Sales pipelines", defaults: []string{"id", "name", "description"},
 		list: func(ctx context.Context, c *capsule.Client, o *capsule.ListOptions) ([]*refRecord, *capsule.Response, error) {
 			return refRecords(c.Pipelines.Read(ctx, &capsule.PipelineListOptions{ListOptions: *o}))
 		},
-		get: func(ctx context.Context, c *capsule.Client, id int64) (any, error) { return one(c.Pipelines.ReadSingle(ctx, id)) }},
+		get: func(ctx context.Context, c *capsule.Client, id int64) (any, error) {
+			return one(c.Pipelines.ReadSingle(ctx, id))
+		}},
 	{name: "milestones", short: "Milestones of the pipelines", defaults: []string{"id", "name", "pipeline", "probability", "complete"},
 		list: func(ctx context.Context, c *capsule.Client, o *capsule.ListOptions) ([]*refRecord, *capsule.Response, error) {
 			return refRecords(c.Milestones.Read(ctx, o))
 		},
-		get: func(ctx context.Context, c *capsule.Client, id int64) (any, error) { return one(c.Milestones.ReadSingle(ctx, id)) }},
+		get: func(ctx context.Context, c *capsule.Client, id int64) (any, error) {
+			return one(c.Milestones.ReadSingle(ctx, id))
+		}},
 	{name: "boards", short: "Project boards", defaults: []string{"id", "name", "description"},
 		list: func(ctx context.Context, c *capsule.Client, o *capsule.ListOptions) ([]*refRecord, *capsule.Response, error) {
 			return refRecords(c.Boards.Read(ctx, &capsule.BoardListOptions{ListOptions: *o}))
 		},
-		get: func(ctx context.Context, c *capsule.Client, id int64) (any, error) { return one(c.Boards.ReadSingle(ctx, id)) }},
+		get: func(ctx context.Context, c *capsule.Client, id int64) (any, error) {
+			return one(c.Boards.ReadSingle(ctx, id))
+		}},
 	{name: "stages", short: "Stages of the project boards", defaults: []string{"id", "name", "board", "description"},
 		list: func(ctx context.Context, c *capsule.Client, o *capsule.ListOptions) ([]*refRecord, *capsule.Response, error) {
 			return refRecords(c.Stages.Read(ctx, &capsule.StageListOptions{ListOptions: *o}))
 		},
-		get: func(ctx context.Context, c *capsule.Client, id int64) (any, error) { return one(c.Stages.ReadSingle(ctx, id)) }},
+		get: func(ctx context.Context, c *capsule.Client, id int64) (any, error) {
+			return one(c.Stages.ReadSingle(ctx, id))
+		}},
 	{name: "tags", short: "Tags of parties (see list --entity)", defaults: []string{"id", "name", "description", "dataTag"}},
 	{name: "titles", short: "Titles a person can have (Mr, Dr, ...)", defaults: []string{"id", "name"},
 		list: func(ctx context.Context, c *capsule.Client, _ *capsule.ListOptions) ([]*refRecord, *capsule.Response, error) {
@@ -134,22 +146,30 @@ var referenceTypes = []*referenceType{
 		list: func(ctx context.Context, c *capsule.Client, o *capsule.ListOptions) ([]*refRecord, *capsule.Response, error) {
 			return refRecords(c.ActivityTypes.Read(ctx, o))
 		},
-		get: func(ctx context.Context, c *capsule.Client, id int64) (any, error) { return one(c.ActivityTypes.ReadSingle(ctx, id)) }},
+		get: func(ctx context.Context, c *capsule.Client, id int64) (any, error) {
+			return one(c.ActivityTypes.ReadSingle(ctx, id))
+		}},
 	{name: "categories", short: "Task categories", defaults: []string{"id", "name", "colour"},
 		list: func(ctx context.Context, c *capsule.Client, o *capsule.ListOptions) ([]*refRecord, *capsule.Response, error) {
 			return refRecords(c.Categories.Read(ctx, o))
 		},
-		get: func(ctx context.Context, c *capsule.Client, id int64) (any, error) { return one(c.Categories.ReadSingle(ctx, id)) }},
+		get: func(ctx context.Context, c *capsule.Client, id int64) (any, error) {
+			return one(c.Categories.ReadSingle(ctx, id))
+		}},
 	{name: "lost-reasons", short: "Reasons an opportunity was lost", aliases: []string{"lostreasons"}, defaults: []string{"id", "name"},
 		list: func(ctx context.Context, c *capsule.Client, _ *capsule.ListOptions) ([]*refRecord, *capsule.Response, error) {
 			return refRecords(c.LostReasons.Read(ctx))
 		},
-		get: func(ctx context.Context, c *capsule.Client, id int64) (any, error) { return one(c.LostReasons.ReadSingle(ctx, id)) }},
+		get: func(ctx context.Context, c *capsule.Client, id int64) (any, error) {
+			return one(c.LostReasons.ReadSingle(ctx, id))
+		}},
 	{name: "track-definitions", short: "Track definitions (task templates)", aliases: []string{"trackdefinitions"}, defaults: []string{"id", "description", "tag", "captureRule"},
 		list: func(ctx context.Context, c *capsule.Client, o *capsule.ListOptions) ([]*refRecord, *capsule.Response, error) {
 			return refRecords(c.TrackDefinitions.Read(ctx, &capsule.TrackDefinitionListOptions{ListOptions: *o}))
 		},
-		get: func(ctx context.Context, c *capsule.Client, id int64) (any, error) { return one(c.TrackDefinitions.ReadSingle(ctx, id)) }},
+		get: func(ctx context.Context, c *capsule.Client, id int64) (any, error) {
+			return one(c.TrackDefinitions.ReadSingle(ctx, id))
+		}},
 }
 
 // tagEntities are the record types that have tags.
