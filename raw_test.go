@@ -58,7 +58,10 @@ func TestRawRejectsBadArgumentsBeforeSending(t *testing.T) {
 		"path":   func() error { _, _, err := c.Raw(context.Background(), "GET", "/", nil, nil); return err },
 		"dotdot": func() error { _, _, err := c.Raw(context.Background(), "GET", "../oauth/token", nil, nil); return err },
 		"query":  func() error { _, _, err := c.Raw(context.Background(), "GET", "parties?page=2", nil, nil); return err },
-		"body":   func() error { _, _, err := c.Raw(context.Background(), "POST", "parties", nil, []byte(`{`)); return err },
+		"body": func() error {
+			_, _, err := c.Raw(context.Background(), "POST", "parties", nil, []byte(`{`))
+			return err
+		},
 	} {
 		err := call()
 		assert.True(t, errors.Is(err, ErrInvalidArgument), "%s: %v", name, err)
