@@ -205,7 +205,7 @@ func (rt *recordType[T]) getCommand(a *app) *cobra.Command {
 				return err
 			}
 			embed := rf.embed
-			if embed == nil && rt.fields != nil {
+			if embed == nil && rt.fields != nil && len(a.fields) == 0 {
 				embed = []string{capsule.EmbedTags, capsule.EmbedFields} // one record: all of it
 			}
 			cols, whole, embed, err := rt.selectColumns(cmd.Context(), a, c, embed, true)
