@@ -215,7 +215,7 @@ func (cb *callback) handle(w http.ResponseWriter, r *http.Request) {
 	case q.Get("state") != cb.state:
 		res.err = errors.New("the callback's state does not match: the answer is not from this login")
 	case q.Get("error") != "":
-		res.err = fmt.Errorf("Capsule did not grant access: %s", q.Get("error"))
+		res.err = fmt.Errorf("access was not granted: %s", q.Get("error"))
 	case q.Get("code") == "":
 		res.err = errors.New("the callback carries no code")
 	default:

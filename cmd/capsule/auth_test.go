@@ -221,3 +221,14 @@ func TestCallbackRejectsAForeignState(t *testing.T) {
 	assert.ErrorContains(t, res.err, "state does not match")
 	assert.Empty(t, res.code)
 }
+
+func TestCallbackReportsADeniedGrant(t *testing.T) {
+	cb, err := startCallback("127.0.0.1:0")
+	require.NoError(t, err)
+	defer cb.close()
+	resp, err := http.Get(cb.redirectURL + "?state=" + cb.state + "&error=access_denied")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
+	assert.EqualError(t, (<-cb.result).err, "access was not granted: access_denied")
+}

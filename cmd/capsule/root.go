@@ -113,8 +113,25 @@ func (a *app) rootCommand() *cobra.Command {
 	pf.StringVarP(&a.output, "output", "o", "", "output format: table, json, jsonl or csv (default table on a terminal, jsonl when piped)")
 	pf.StringSliceVar(&a.fields, "fields", nil, "comma-separated columns to print, by column or custom field name")
 	pf.IntVar(&a.limit, "limit", defaultLimit, "print at most N records of a list; 0 for all")
+	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(
+		[]string{formatTable, formatJSON, formatJSONL, formatCSV}, cobra.ShellCompDirectiveNoFileComp))
 	for _, build := range commandBuilders {
 		root.AddCommand(build(a))
+	}
+	// cobra adds `completion bash|zsh|fish|powershell`; an unknown shell
+	// is a usage error rather than its help.
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "completion" {
+			c.Example = "  source <(capsule completion bash)\n  capsule completion zsh > \"${fpath[1]}/_capsule\"\n  capsule completion fish | source\n  capsule completion powershell | Out-String | Invoke-Expression"
+			c.Args = cobra.ArbitraryArgs
+			c.RunE = func(cmd *cobra.Command, args []string) error {
+				if len(args) > 0 {
+					return usagef("invalid argument %q for %q (want bash, zsh, fish or powershell)", args[0], cmd.CommandPath())
+				}
+				return cmd.Help()
+			}
+		}
 	}
 	return root
 }
