@@ -43,7 +43,7 @@ Exit statuses:
 
 const rootExample = `  capsule --fake parties list
   capsule parties search acme --fields id,name,email
-  capsule opportunities filter 'value >= 1000' --output csv
+  capsule opportunities filter 'probability > 50' --output csv
   capsule api GET /users/current`
 
 // commandBuilders are the top-level commands, registered from each

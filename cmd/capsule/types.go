@@ -148,7 +148,7 @@ var partiesType = &recordType[capsule.Party]{
 
 var opportunitiesType = &recordType[capsule.Opportunity]{
 	name: "opportunities", singular: "opportunity", short: "Opportunities (the sales pipeline)",
-	example: "'value > 1000'", // a shorthand the help explains
+	example: "'probability > 50'", // a shorthand the help explains
 	entity:  capsule.EntityOpportunities,
 	columns: []column[capsule.Opportunity]{
 		{"id", func(o *capsule.Opportunity) any { return o.ID }},
