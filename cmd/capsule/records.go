@@ -32,8 +32,10 @@ type recordType[T any] struct {
 	// since says that list takes --since.
 	since bool
 
-	// taskStatus says that list takes --status (tasks).
-	taskStatus bool
+	// listFlags adds the type's own flags to list, and checkList checks
+	// them before anything is sent; both may be nil.
+	listFlags func(cmd *cobra.Command, rf *readFlags)
+	checkList func(rf *readFlags) error
 
 	list   func(c *capsule.Client, rf *readFlags) capsule.PageFunc[T]
 	get    func(ctx context.Context, c *capsule.Client, id int64, o *capsule.ReadOptions) (*T, error)
@@ -60,10 +62,13 @@ func (a *app) addSubcommands(cmd *cobra.Command) {
 
 // readFlags are the flags of the read commands.
 type readFlags struct {
-	embed      []string
-	since      string
+	embed []string
+	since string
+	// tasks list --status, and the statuses it names once checked.
 	status     []string
-	taskStatus []capsule.TaskStatus // status, checked
+	taskStatus []capsule.TaskStatus
+	// entries list --party, --opportunity, --project: whose entries.
+	partyID, opportunityID, kaseID int64
 }
 
 // command builds the group of read commands of the type.
@@ -114,6 +119,11 @@ func (rt *recordType[T]) listCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if rt.checkList != nil {
+				if err := rt.checkList(&rf); err != nil {
+					return err
+				}
+			}
 			return rt.printList(cmd.Context(), a, opts, func(c *capsule.Client) capsule.PageFunc[T] { return rt.list(c, &rf) })
 		},
 	}
@@ -122,9 +132,8 @@ func (rt *recordType[T]) listCommand(a *app) *cobra.Command {
 		cmd.Flags().StringVar(&rf.since, "since", "", "only the records changed after this time (2025-01-31 or 2025-01-31T08:00:00Z)")
 		cmd.Example += fmt.Sprintf("\n  capsule %s list --since 2025-01-31", rt.name)
 	}
-	if rt.taskStatus {
-		cmd.Flags().StringSliceVar(&rf.status, "status", nil, "the states to list: open, completed, pending (default open)")
-		cmd.Example += fmt.Sprintf("\n  capsule %s list --status open,completed", rt.name)
+	if rt.listFlags != nil {
+		rt.listFlags(cmd, &rf)
 	}
 	return cmd
 }
@@ -230,11 +239,6 @@ func (rt *recordType[T]) listOptions(rf *readFlags) (*capsule.ListOptions, error
 		return nil, err
 	}
 	o := &capsule.ListOptions{Embed: rf.embed}
-	statuses, err := parseTaskStatuses(rf.status)
-	if err != nil {
-		return nil, err
-	}
-	rf.taskStatus = statuses
 	if rf.since != "" {
 		t, err := parseTime(rf.since)
 		if err != nil {

@@ -298,7 +298,22 @@ func TestEveryRecordTypeIsReadable(t *testing.T) {
 			assert.Equal(t, tc.query, mustQuery(t, last.Query), "%v", tc.args)
 		}
 	}
-	_, stderr, code := runCLI(t, srv, "", "tags", "list", "--entity", "tasks")
+	srv.ResetRequests()
+	stdout, stderr, code := runCLI(t, srv, "", "entries", "list", "--party", strconv.FormatInt(entries[0].Party.ID, 10), "--limit", "0")
+	require.Equal(t, exitOK, code, stderr)
+	for _, e := range jsonLines[capsule.Entry](t, stdout) {
+		assert.Equal(t, entries[0].Party.ID, e.Party.ID)
+	}
+	reqs := srv.Requests()
+	require.Len(t, reqs, 1)
+	assert.Equal(t, "/api/v2/parties/"+strconv.FormatInt(entries[0].Party.ID, 10)+"/entries", reqs[0].Path)
+	for _, args := range [][]string{{"--party", "1", "--project", "2"}, {"--opportunity", "-3"}} {
+		_, stderr, code = runCLI(t, srv, "", append([]string{"entries", "list"}, args...)...)
+		assert.Equal(t, exitUsage, code, "%v", args)
+		assert.Regexp(t, `^capsule: (give one of --party, --opportunity and --project|--opportunity must be a positive ID, got -3)\n`, stderr)
+	}
+
+	_, stderr, code = runCLI(t, srv, "", "tags", "list", "--entity", "tasks")
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, stderr, `capsule: --entity must be one of parties, opportunities, kases (or projects), got "tasks"`)
 }
