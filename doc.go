@@ -151,6 +151,40 @@
 // and delete by id. ListOptions.Since and ReadDeleted remain for reading by
 // hand.
 //
+// # REST hooks and webhooks
+//
+// Instead of polling, Capsule can POST each change to a URL: a REST hook
+// subscribes one event (EventPartyCreated, EventOpportunityClosed, ...) to a
+// target URL. RestHooks.Ensure declares the hooks a program needs and makes
+// the account match: it subscribes what is missing, unsubscribes what is no
+// longer wanted at those target URLs (never touching other URLs), refuses
+// before any write when the account would pass MaxRestHooks, and returns a
+// HookPlan of what it did; RestHooks.Plan is the same without writing.
+// Running Ensure again changes nothing, so it suits a program's start-up:
+//
+//	plan, _, err := c.RestHooks.Ensure(ctx, []capsule.RestHookInput{
+//		{Event: capsule.Set(capsule.EventPartyCreated), TargetURL: capsule.Set(target), Embed: capsule.Set("fields,tags")},
+//	})
+//
+// Capsule lets only an administrator, through a registered OAuth
+// application, subscribe or unsubscribe; its refusal matches ErrForbidden.
+//
+// NewWebhookHandler is the receiving side, an http.Handler for the target
+// URL: it decodes each delivery into a WebhookEvent (the records typed as
+// Parties, Opportunities, Kases, Tasks or Users) and calls the function
+// registered with On for its event. A nil return acknowledges the delivery,
+// another error makes Capsule retry it, and ErrHookGone makes Capsule drop
+// the hook. Capsule signs nothing: use an unguessable HTTPS URL and re-read
+// a record through the API before trusting it.
+//
+//	h := capsule.NewWebhookHandler().On(func(ctx context.Context, e *capsule.WebhookEvent) error {
+//		for _, p := range e.Parties {
+//			log.Println("new party", p.ID)
+//		}
+//		return nil
+//	}, capsule.EventPartyCreated)
+//	http.Handle("/hooks/x7f9", h)
+//
 // # Long-running work
 //
 // Some deletes are done in the background: Capsule answers 202 and the
@@ -167,6 +201,19 @@
 //	c, _ := capsule.NewClient(capsule.WithBaseURL(srv.BaseURL), capsule.WithToken(srv.Token))
 //
 // The command cmd/capsule-fake serves the same fake on a port, for programs
-// written in other languages. The command cmd/capsule reads an account (or,
-// with -fake, the fake) from the shell.
+// written in other languages. The command cmd/capsule works with an account
+// (or, with --fake, the fake) from the shell.
+//
+// # Examples
+//
+// The repository's examples run against the built-in fake unless
+// CAPSULE_TOKEN is set:
+//
+//   - examples/hello: the smallest program, reading every party;
+//   - examples/quickstart: a guided tour of reads and (with --write, or
+//     against the fake) writes, search, filters and custom fields;
+//   - examples/export: incremental sync with Changes, a cursor file and
+//     JSON Lines files;
+//   - examples/oauth: the OAuth2 authorization-code flow, token persistence
+//     and refresh.
 package capsule

@@ -40,7 +40,7 @@ func TestUsageErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{"bogus"}, `unknown command "bogus" for "capsule"`},
-		{[]string{"parties", "bogus"}, `unknown command "bogus" for "capsule parties" (want one of filter, get, list, search)`},
+		{[]string{"parties", "bogus"}, `unknown command "bogus" for "capsule parties" (want one of create, delete, filter, get, list, search, update)`},
 		{[]string{"parties", "list", "--bogus"}, "unknown flag: --bogus"},
 		{[]string{"parties", "list", "--embed", "bogus"}, `--embed "bogus" is not one of tags, fields, organisation, missingImportantFields`},
 		{[]string{"parties", "list", "--since", "yesterday"}, `--since: want a date such as 2025-01-31 or a time such as 2025-01-31T08:00:00Z, got "yesterday"`},

@@ -13,17 +13,20 @@
 // or against your own Capsule account with a personal access token (Capsule:
 // My Preferences > API Authentication Tokens):
 //
-//	CAPSULE_TOKEN=... go run ./examples/quickstart
+//	CAPSULE_TOKEN=... go run ./examples/quickstart          # reads only
+//	CAPSULE_TOKEN=... go run ./examples/quickstart --write  # the whole tour
 //
 // CAPSULE_BASE_URL points the client at another API root, such as a
 // capsule-fake server started with go run ./cmd/capsule-fake.
 //
-// Against a real account the program writes: it creates one person (with a
-// tag named "capsule-go quickstart" and, when the account has a suitable party
-// custom field, a value for it) and one opportunity, and deletes them at the
-// end, the tag definition too when it did not exist before. If a step fails,
-// it still deletes what it had created. The program prints one line per step;
-// on error it prints the error to stderr and exits with status 1.
+// Against an account the tour only reads (the list, the walk, the custom
+// field definitions, a search, a filter and the pipelines) unless given
+// --write. With --write it creates one person (with a tag named "capsule-go
+// quickstart" and, when the account has a suitable party custom field, a
+// value for it) and one opportunity, and deletes them at the end, the tag
+// definition too when it did not exist before. If a step fails, it still
+// deletes what it had created. The program prints one line per step; on error
+// it prints the error to stderr and exits with status 1 (2 for a bad flag).
 package main
 
 import (
@@ -31,6 +34,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -47,15 +51,29 @@ const tagName = "capsule-go quickstart"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	code := run(ctx, os.Stdout, os.Stderr, os.Getenv)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
 	stop()
 	os.Exit(code)
 }
 
 // run is the whole program; it returns the exit status. getenv is os.Getenv
 // in main and a map lookup in the tests.
-func run(ctx context.Context, stdout, stderr io.Writer, getenv func(string) string) int {
-	if err := quickstart(ctx, stdout, getenv); err != nil {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	fs := flag.NewFlagSet("quickstart", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	write := fs.Bool("write", false, "with CAPSULE_TOKEN: also create, change and delete a person and an opportunity")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "quickstart: unexpected argument %q\n", fs.Arg(0))
+		fs.Usage()
+		return 2
+	}
+	if err := quickstart(ctx, stdout, getenv, *write); err != nil {
 		fmt.Fprintf(stderr, "quickstart: error: %v\n", err)
 		return 1
 	}
@@ -64,8 +82,8 @@ func run(ctx context.Context, stdout, stderr io.Writer, getenv func(string) stri
 
 // newClient returns a client for CAPSULE_TOKEN (and CAPSULE_BASE_URL), or,
 // without a token, for a fake Capsule started in this process; stop closes
-// the fake.
-func newClient(stdout io.Writer, getenv func(string) string) (client *capsule.Client, stop func(), err error) {
+// the fake, and fake says which one it is (the fake may always be written).
+func newClient(stdout io.Writer, getenv func(string) string) (client *capsule.Client, stop func(), fake bool, err error) {
 	opts := []capsule.Option{capsule.WithUserAgent("capsule-go-quickstart")}
 	stop = func() {}
 	if token := getenv("CAPSULE_TOKEN"); token != "" {
@@ -81,22 +99,24 @@ func newClient(stdout io.Writer, getenv func(string) string) (client *capsule.Cl
 		srv := capsuletest.NewServer(capsuletest.WithSeed(50))
 		stop = srv.Close
 		opts = append(opts, capsule.WithBaseURL(srv.BaseURL), capsule.WithToken(srv.Token))
-		fmt.Fprintf(stdout, "No CAPSULE_TOKEN set: using an in-process fake Capsule (capsuletest, 50 seeded parties) at %s\n", srv.BaseURL)
+		fmt.Fprintf(stdout, "No CAPSULE_TOKEN set: using an in-process fake Capsule (capsuletest) at %s\n", srv.BaseURL)
+		fake = true
 	}
 	client, err = capsule.NewClient(opts...)
 	if err != nil {
 		stop()
-		return nil, nil, err
+		return nil, nil, false, err
 	}
-	return client, stop, nil
+	return client, stop, fake, nil
 }
 
-func quickstart(ctx context.Context, out io.Writer, getenv func(string) string) (err error) {
-	client, stop, err := newClient(out, getenv)
+func quickstart(ctx context.Context, out io.Writer, getenv func(string) string, write bool) (err error) {
+	client, stop, fake, err := newClient(out, getenv)
 	if err != nil {
 		return err
 	}
 	defer stop()
+	write = write || fake
 
 	// A marker makes this run's records easy to find (and to tell apart
 	// from an earlier run's).
@@ -160,6 +180,10 @@ func quickstart(ctx context.Context, out io.Writer, getenv func(string) string) 
 		fmt.Fprintf(out, "Party custom fields: %d; using %q (%s)\n", len(defs), def.Name, def.Type)
 	} else {
 		fmt.Fprintf(out, "Party custom fields: %d; none fits a person without a data tag, so no value is set\n", len(defs))
+	}
+
+	if !write {
+		return readOnlyTour(ctx, out, client, first)
 	}
 
 	tagExisted, err := hasTag(ctx, client, tagName)
@@ -265,12 +289,7 @@ func quickstart(ctx context.Context, out io.Writer, getenv func(string) string) 
 	fmt.Fprintf(out, "Created opportunity #%d %q on pipeline %q, milestone %q\n", opp.ID, opp.Name, pipelines[0].Name, milestones[0].Name)
 
 	// 9. The budget Capsule reported with the latest response.
-	if rate := client.Rate(); rate.Limit > 0 {
-		fmt.Fprintf(out, "Rate budget: %d of %d requests left in this window (resets in %s)\n",
-			rate.Remaining, rate.Limit, time.Until(rate.Reset).Round(time.Second))
-	} else {
-		fmt.Fprintln(out, "Rate budget: not reported by the server")
-	}
+	printRate(out, client)
 
 	// 10. Clean up: the opportunity, then the person, then the tag if this
 	// run created it.
@@ -306,6 +325,43 @@ func quickstart(ctx context.Context, out io.Writer, getenv func(string) string) 
 	}
 	fmt.Fprintln(out, "Done.")
 	return nil
+}
+
+// readOnlyTour ends the tour on a real account without --write: a search, a
+// filter and the pipelines, and nothing written.
+func readOnlyTour(ctx context.Context, out io.Writer, client *capsule.Client, first []*capsule.Party) error {
+	if len(first) > 0 {
+		name := first[0].DisplayName()
+		found, _, err := client.Parties.Search(ctx, name, nil)
+		if err != nil {
+			return fmt.Errorf("searching: %w", err)
+		}
+		fmt.Fprintf(out, "Search %q: %s\n", name, describeMatches(found, first[0].ID))
+	}
+	f := capsule.Where("type", capsule.OpIs, "organisation").And("addedOn", capsule.OpIsWithinLast, 365)
+	orgs, _, err := client.Parties.Filter(ctx, f, &capsule.ListOptions{PerPage: 100})
+	if err != nil {
+		return fmt.Errorf("filtering: %w", err)
+	}
+	fmt.Fprintf(out, "Filter type is organisation and added within the last 365 days: %d on the first page\n", len(orgs))
+	pipelines, _, err := client.Pipelines.Read(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("reading pipelines: %w", err)
+	}
+	fmt.Fprintf(out, "Pipelines: %d\n", len(pipelines))
+	printRate(out, client)
+	fmt.Fprintln(out, "Read-only: nothing was written. Run with --write to also create, update and delete a person and an opportunity (removed again at the end).")
+	return nil
+}
+
+// printRate prints the budget Capsule reported with the latest response.
+func printRate(out io.Writer, client *capsule.Client) {
+	if rate := client.Rate(); rate.Limit > 0 {
+		fmt.Fprintf(out, "Rate budget: %d of %d requests left in this window (resets in %s)\n",
+			rate.Remaining, rate.Limit, time.Until(rate.Reset).Round(time.Second))
+	} else {
+		fmt.Fprintln(out, "Rate budget: not reported by the server")
+	}
 }
 
 // pickField returns a party custom field that a new person can take without

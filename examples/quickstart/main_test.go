@@ -18,7 +18,7 @@ func env(vars map[string]string) func(string) string {
 
 func TestRunAgainstBuiltInFake(t *testing.T) {
 	var stdout, stderr bytes.Buffer
-	if code := run(t.Context(), &stdout, &stderr, env(nil)); code != 0 {
+	if code := run(t.Context(), nil, &stdout, &stderr, env(nil)); code != 0 {
 		t.Fatalf("exit status %d; stderr:\n%s\nstdout:\n%s", code, &stderr, &stdout)
 	}
 	if stderr.Len() != 0 {
@@ -50,9 +50,50 @@ func TestRunAgainstBuiltInFake(t *testing.T) {
 	}
 }
 
-// TestRunWithToken takes the CAPSULE_TOKEN path, with CAPSULE_BASE_URL at a
-// fake, and checks that the run leaves the account as it found it.
-func TestRunWithToken(t *testing.T) {
+// TestRunWithTokenReadsOnly takes the CAPSULE_TOKEN path against a fake
+// given as if it were a real account: without --write no request may write.
+func TestRunWithTokenReadsOnly(t *testing.T) {
+	srv := capsuletest.NewServer(capsuletest.WithSeed(20))
+	defer srv.Close()
+	var stdout, stderr bytes.Buffer
+	code := run(t.Context(), nil, &stdout, &stderr, env(map[string]string{"CAPSULE_TOKEN": srv.Token, "CAPSULE_BASE_URL": srv.BaseURL}))
+	if code != 0 {
+		t.Fatalf("exit status %d; stderr:\n%s\nstdout:\n%s", code, &stderr, &stdout)
+	}
+	out := stdout.String()
+	for _, want := range []string{
+		"Using CAPSULE_TOKEN " + srv.Token[:4] + "… against " + srv.BaseURL,
+		"All parties walked with ReadIter: 25 (",
+		"1 match, including #",
+		"Filter type is organisation and added within the last 365 days: ",
+		"Pipelines: ",
+		"Rate budget: ",
+		"Read-only: nothing was written. Run with --write",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "Created") {
+		t.Errorf("a read-only run reports a creation:\n%s", out)
+	}
+	reads := 0
+	for _, r := range srv.Requests() {
+		readOnlyPost := r.Method == "POST" && strings.HasSuffix(r.Path, "/filters/results")
+		if r.Method != "GET" && !readOnlyPost {
+			t.Errorf("a read-only run sent %s %s", r.Method, r.Path)
+		}
+		reads++
+	}
+	if reads < 5 {
+		t.Errorf("%d requests: the tour did not run", reads)
+	}
+}
+
+// TestRunWithTokenWrites takes the CAPSULE_TOKEN path with --write, with
+// CAPSULE_BASE_URL at a fake, and checks that the run writes and leaves the
+// account as it found it.
+func TestRunWithTokenWrites(t *testing.T) {
 	srv := capsuletest.NewServer(capsuletest.WithSeed(20))
 	defer srv.Close()
 	client, err := capsule.NewClient(capsule.WithBaseURL(srv.BaseURL), capsule.WithToken(srv.Token))
@@ -62,11 +103,23 @@ func TestRunWithToken(t *testing.T) {
 	before := countParties(t, client)
 
 	var stdout, stderr bytes.Buffer
-	code := run(t.Context(), &stdout, &stderr, env(map[string]string{"CAPSULE_TOKEN": srv.Token, "CAPSULE_BASE_URL": srv.BaseURL}))
+	code := run(t.Context(), []string{"--write"}, &stdout, &stderr, env(map[string]string{"CAPSULE_TOKEN": srv.Token, "CAPSULE_BASE_URL": srv.BaseURL}))
 	if code != 0 {
 		t.Fatalf("exit status %d; stderr:\n%s\nstdout:\n%s", code, &stderr, &stdout)
 	}
 	out := stdout.String()
+	writes := map[string]int{}
+	for _, r := range srv.Requests() {
+		if r.Method != "GET" {
+			writes[r.Method]++
+		}
+	}
+	if writes["POST"] < 2 || writes["PUT"] != 1 || writes["DELETE"] < 2 {
+		t.Errorf("writes sent %v: want the person and opportunity created, the person updated, both deleted", writes)
+	}
+	if !strings.Contains(out, "Done.") {
+		t.Errorf("output lacks Done.:\n%s", out)
+	}
 	if want := "Using CAPSULE_TOKEN " + srv.Token[:4] + "… against " + srv.BaseURL; !strings.Contains(out, want) {
 		t.Errorf("output lacks %q:\n%s", want, out)
 	}
@@ -91,7 +144,7 @@ func TestRunFailsClearly(t *testing.T) {
 	defer srv.Close()
 	const token = "not-a-valid-token"
 	var stdout, stderr bytes.Buffer
-	code := run(t.Context(), &stdout, &stderr, env(map[string]string{"CAPSULE_TOKEN": token, "CAPSULE_BASE_URL": srv.BaseURL}))
+	code := run(t.Context(), nil, &stdout, &stderr, env(map[string]string{"CAPSULE_TOKEN": token, "CAPSULE_BASE_URL": srv.BaseURL}))
 	if code == 0 {
 		t.Fatalf("exit status 0 with a bad token; stdout:\n%s", &stdout)
 	}
@@ -101,6 +154,18 @@ func TestRunFailsClearly(t *testing.T) {
 	}
 	if strings.Contains(stdout.String()+msg, token) {
 		t.Errorf("the token is printed in full")
+	}
+}
+
+func TestRunRefusesBadFlags(t *testing.T) {
+	for _, args := range [][]string{{"--wrte"}, {"extra"}} {
+		var stdout, stderr bytes.Buffer
+		if code := run(t.Context(), args, &stdout, &stderr, env(nil)); code != 2 || stdout.Len() != 0 {
+			t.Errorf("%q: exit status %d, stdout %q; want 2 and nothing", args, code, &stdout)
+		}
+		if !strings.Contains(stderr.String(), "-write") {
+			t.Errorf("%q: stderr lacks the usage:\n%s", args, &stderr)
+		}
 	}
 }
 
