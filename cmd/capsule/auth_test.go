@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -231,4 +232,38 @@ func TestCallbackReportsADeniedGrant(t *testing.T) {
 	resp.Body.Close()
 	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
 	assert.EqualError(t, (<-cb.result).err, "access was not granted: access_denied")
+}
+
+func TestARefusedRefreshIsAnAuthError(t *testing.T) {
+	srv := newServer(t, capsuletest.WithTokenExpiry(time.Minute))
+	playBrowser(t)
+	env := loginEnv(t, srv)
+	_, stderr, code := runCLIEnv(t, env, "", "auth", "login", "--listen", "127.0.0.1:0")
+	require.Equal(t, exitOK, code, stderr)
+	p, _ := readProfile(t, env, "default")
+	form := url.Values{"token": {p.Token.RefreshToken}}
+	resp, err := http.Post(srv.URL+"/oauth/token/revoke", "application/x-www-form-urlencoded", strings.NewReader(form.Encode()))
+	require.NoError(t, err)
+	resp.Body.Close()
+
+	stdout, stderr, code := runCLIEnv(t, env, "", "parties", "list")
+	assert.Equal(t, exitAuth, code)
+	assert.Empty(t, stdout)
+	assert.Equal(t, "capsule: Capsule refused to refresh the stored token: invalid_grant (unknown, used or revoked refresh token)\n"+
+		"hint: run 'capsule auth login' again\n", stderr)
+	assert.NotContains(t, stderr, p.Token.RefreshToken)
+}
+
+func TestARefusedStoredTokenHintsToLogInAgain(t *testing.T) {
+	srv := newServer(t)
+	playBrowser(t)
+	env := loginEnv(t, srv)
+	_, stderr, code := runCLIEnv(t, env, "", "auth", "login", "--listen", "127.0.0.1:0")
+	require.Equal(t, exitOK, code, stderr)
+	p, _ := readProfile(t, env, "default")
+	srv.ExpireToken(p.Token.AccessToken)
+	_, stderr, code = runCLIEnv(t, env, "", "rate")
+	assert.Equal(t, exitAuth, code)
+	assert.Contains(t, stderr, "401 Unauthorized")
+	assert.Contains(t, stderr, "hint: Capsule refused the stored token: run 'capsule auth login' again, or set CAPSULE_TOKEN\n")
 }
