@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -118,6 +119,7 @@ func (a *app) rootCommand() *cobra.Command {
 	for _, build := range commandBuilders {
 		root.AddCommand(build(a))
 	}
+	groupCommands(root)
 	// cobra adds `completion bash|zsh|fish|powershell`; an unknown shell
 	// is a usage error rather than its help.
 	root.InitDefaultCompletionCmd()
@@ -134,6 +136,36 @@ func (a *app) rootCommand() *cobra.Command {
 		}
 	}
 	return root
+}
+
+// recordCommands are the groups of the record types, listed first in the
+// help; the reference data comes next, then everything else.
+var recordCommands = []string{"parties", "opportunities", "kases", "tasks", "entries"}
+
+// groupCommands sorts the top-level commands into the help's groups.
+func groupCommands(root *cobra.Command) {
+	root.AddGroup(
+		&cobra.Group{ID: "records", Title: "Records:"},
+		&cobra.Group{ID: "reference", Title: "The account's reference data:"},
+		&cobra.Group{ID: "tools", Title: "More commands:"},
+	)
+	reference := map[string]bool{"fields": true, "site": true}
+	for _, rt := range referenceTypes {
+		reference[rt.name] = true
+	}
+	for _, c := range root.Commands() {
+		switch {
+		case c.GroupID != "":
+		case slices.Contains(recordCommands, c.Name()):
+			c.GroupID = "records"
+		case reference[c.Name()]:
+			c.GroupID = "reference"
+		default:
+			c.GroupID = "tools"
+		}
+	}
+	root.SetHelpCommandGroupID("tools")
+	root.SetCompletionCommandGroupID("tools")
 }
 
 // checkGlobalFlags rejects bad values of the global flags.
