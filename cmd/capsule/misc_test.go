@@ -133,3 +133,18 @@ func TestRegisteredCommandsAndFailedOutcomes(t *testing.T) {
 	assert.Equal(t, exitOK, code)
 	assert.Contains(t, stdout, "\n  wave ")
 }
+
+func TestListProgressWhenPipedFromATerminal(t *testing.T) {
+	srv := newServer(t)
+	env := map[string]string{"CAPSULE_TOKEN": srv.Token, "CAPSULE_BASE_URL": srv.BaseURL, "HOME": t.TempDir()}
+	for _, tc := range []struct {
+		tty  terminals
+		want bool
+	}{{terminals{stderr: true}, true}, {terminals{stderr: true, stdout: true}, false}, {terminals{}, false}} {
+		var stdout, stderr bytes.Buffer
+		code := runWith(t.Context(), []string{"parties", "list", "--limit", "0"}, strings.NewReader(""), &stdout, &stderr,
+			func(k string) string { return env[k] }, tc.tty)
+		require.Equal(t, exitOK, code, stderr.String())
+		assert.Equal(t, tc.want, strings.Contains(stderr.String(), "reading parties"), "%+v: %q", tc.tty, stderr.String())
+	}
+}

@@ -274,7 +274,7 @@ func (rt *recordType[T]) printList(ctx context.Context, a *app, opts *capsule.Li
 	}
 	opts.Embed = embed
 	p := newPrinter(a, cols, whole)
-	n, more, err := printPages(ctx, a, p, fetch(c), opts)
+	n, more, err := printPages(ctx, a, p, fetch(c), opts, rt.name)
 	if err != nil {
 		if n > 0 {
 			_ = p.done() // keep the rows printed before the error
@@ -293,26 +293,36 @@ func (rt *recordType[T]) printList(ctx context.Context, a *app, opts *capsule.Li
 // printPages prints records page by page up to a.limit (0: all). more
 // reports that the list went on past the limit, known without another
 // request: from the rest of the page or its Link header.
-func printPages[T any](ctx context.Context, a *app, p *printer[T], fetch capsule.PageFunc[T], opts *capsule.ListOptions) (n int, more bool, err error) {
+func printPages[T any](ctx context.Context, a *app, p *printer[T], fetch capsule.PageFunc[T], opts *capsule.ListOptions, what string) (n int, more bool, err error) {
 	if a.limit > 0 && a.limit < capsule.MaxPerPage {
 		opts.PerPage = a.limit
 	}
+	// A bar on stderr while the records go to a file or a pipe; none over
+	// a table on the same terminal.
+	var bar progress = noProgress{}
+	if !a.stdoutTerminal {
+		total := int64(-1)
+		if a.limit > 0 {
+			total = int64(a.limit)
+		}
+		bar = a.progress(total, "reading "+what)
+	}
+	defer bar.Finish()
 	for page, err := range capsule.Pages(ctx, opts, fetch) {
 		if err != nil {
 			return n, false, err
 		}
 		for i, rec := range page.Items {
-			if a.limit > 0 && n == a.limit {
-				return n, true, nil
-			}
 			if err := p.record(rec); err != nil {
 				return n, false, err
 			}
 			n++
 			if a.limit > 0 && n == a.limit {
+				bar.Add(i + 1)
 				return n, i < len(page.Items)-1 || (page.Response != nil && page.Response.NextPage > 0), nil
 			}
 		}
+		bar.Add(len(page.Items))
 	}
 	return n, false, nil
 }
