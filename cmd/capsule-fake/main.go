@@ -29,11 +29,30 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout, nil); err != nil {
-		fmt.Fprintln(os.Stderr, "capsule-fake:", err)
-		os.Exit(1)
+	err := run(ctx, os.Args[1:], os.Stdout, nil)
+	if code := exitCode(err); code != 0 {
+		if code == 1 {
+			fmt.Fprintln(os.Stderr, "capsule-fake:", err)
+		}
+		stop()
+		os.Exit(code)
 	}
 }
+
+// exitCode is 0 for no error and for -h (the flag package has printed the
+// usage), 2 for another flag error (it has said why), 1 otherwise.
+func exitCode(err error) int {
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errFlags):
+		return 2
+	}
+	return 1
+}
+
+// errFlags marks a command-line error the flag package has reported.
+var errFlags = errors.New("bad command line")
 
 // run parses args, listens, prints the base URL and token to out, and serves
 // until ctx is done. ready, when not nil, receives the base URL and token once
@@ -45,7 +64,10 @@ func run(ctx context.Context, args []string, out io.Writer, ready chan<- [2]stri
 	seed := fs.Int("seed", 0, "number of seed parties (reference data is always seeded)")
 	token := fs.String("token", "", "bearer token to accept (random when empty)")
 	if err := fs.Parse(args); err != nil {
-		return err
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return fmt.Errorf("%w: %w", errFlags, err)
 	}
 	if *token == "" {
 		b := make([]byte, 16)

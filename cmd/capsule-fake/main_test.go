@@ -83,3 +83,22 @@ func TestRunBadFlag(t *testing.T) {
 		t.Fatal("want an error for an unknown flag")
 	}
 }
+
+func TestExitCodes(t *testing.T) {
+	var out syncBuf
+	err := run(context.Background(), []string{"-h"}, &out, nil)
+	if got := exitCode(err); got != 0 {
+		t.Errorf("-h: exit %d (%v), want 0", got, err)
+	}
+	if !strings.Contains(out.String(), "-addr") {
+		t.Errorf("-h prints the flags, got %q", out.String())
+	}
+	err = run(context.Background(), []string{"-nope"}, &out, nil)
+	if got := exitCode(err); got != 2 {
+		t.Errorf("-nope: exit %d (%v), want 2", got, err)
+	}
+	err = run(context.Background(), []string{"-addr", "256.0.0.1:1"}, &out, nil)
+	if got := exitCode(err); got != 1 {
+		t.Errorf("a bad address: exit %d (%v), want 1", got, err)
+	}
+}

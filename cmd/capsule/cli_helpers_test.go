@@ -23,6 +23,14 @@ func newServer(t *testing.T, opts ...capsuletest.Option) *capsuletest.Server {
 	return srv
 }
 
+// newServerB is newServer for benchmarks.
+func newServerB(b *testing.B) *capsuletest.Server {
+	b.Helper()
+	srv := capsuletest.NewServer(capsuletest.WithSeed(20), capsuletest.WithToken(testToken))
+	b.Cleanup(srv.Close)
+	return srv
+}
+
 // sdkClient is an SDK client of srv, to compute what the CLI should print.
 func sdkClient(t *testing.T, srv *capsuletest.Server) *capsule.Client {
 	t.Helper()

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/oauth2"
+
 	"github.com/capsulecrm-go/capsule"
 )
 
@@ -55,6 +57,7 @@ func (a *app) describe(err error) (msg, hint string, code int) {
 		rle  *capsule.RateLimitError
 		api  *capsule.APIError
 		urle *url.Error
+		re   *oauth2.RetrieveError
 	)
 	switch {
 	case errors.As(err, &ue):
@@ -69,6 +72,13 @@ func (a *app) describe(err error) (msg, hint string, code int) {
 	case errors.As(err, &api):
 		msg = replaceError(err, api, a.apiMessage(api))
 		hint, code = a.apiHint(api)
+	case errors.As(err, &re):
+		// A refresh the token endpoint refused: the stored login is over.
+		msg = "Capsule refused to refresh the stored token: " + re.ErrorCode
+		if re.ErrorDescription != "" {
+			msg += " (" + re.ErrorDescription + ")"
+		}
+		return msg, "run 'capsule auth login' again", exitAuth
 	case errors.As(err, &urle):
 		host := urle.URL
 		if u, perr := url.Parse(urle.URL); perr == nil {

@@ -68,7 +68,7 @@ delta never overwrites the full export beside it.`,
 				sinceT = t.UTC()
 				dir = filepath.Join(dir, "since-"+sinceT.Format("20060102T150405Z"))
 			}
-			c, err := a.client(cmd.Context(), capsule.WithPacing(true))
+			c, err := a.client(cmd.Context())
 			if err != nil {
 				return err
 			}

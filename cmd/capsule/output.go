@@ -53,6 +53,9 @@ type printer[T any] struct {
 	csv     *csv.Writer
 	// whole prints the SDK's model in JSON, not the chosen columns.
 	whole bool
+	// buf and enc are reused for every record's JSON.
+	buf bytes.Buffer
+	enc *json.Encoder
 }
 
 // newPrinter prints cols of each record; whole says that JSON output is
@@ -114,7 +117,10 @@ func (p *printer[T]) record(rec *T) error {
 		if p.n > 0 {
 			sep = ",\n  "
 		}
-		_, err = io.WriteString(p.w, sep+string(b))
+		if _, err := io.WriteString(p.w, sep); err != nil {
+			return err
+		}
+		_, err = p.w.Write(b)
 		return err
 	}
 	_, err = p.w.Write(append(b, '\n'))
@@ -122,28 +128,43 @@ func (p *printer[T]) record(rec *T) error {
 }
 
 // json encodes the whole record, or an object of the chosen columns in
-// their order.
+// their order, on one line. The bytes are p.buf's, valid until the next call.
 func (p *printer[T]) json(rec *T) ([]byte, error) {
-	if p.whole {
-		return marshal(rec)
+	if p.enc == nil {
+		p.enc = json.NewEncoder(&p.buf)
+		p.enc.SetEscapeHTML(false)
 	}
-	var b bytes.Buffer
-	b.WriteByte('{')
-	for i, c := range p.cols {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		k, _ := marshal(c.name)
-		v, err := marshal(jsonValue(c.value(rec)))
-		if err != nil {
+	p.buf.Reset()
+	if p.whole {
+		if err := p.encode(rec); err != nil {
 			return nil, err
 		}
-		b.Write(k)
-		b.WriteByte(':')
-		b.Write(v)
+		return p.buf.Bytes(), nil
 	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
+	p.buf.WriteByte('{')
+	for i, c := range p.cols {
+		if i > 0 {
+			p.buf.WriteByte(',')
+		}
+		if err := p.encode(c.name); err != nil {
+			return nil, err
+		}
+		p.buf.WriteByte(':')
+		if err := p.encode(jsonValue(c.value(rec))); err != nil {
+			return nil, err
+		}
+	}
+	p.buf.WriteByte('}')
+	return p.buf.Bytes(), nil
+}
+
+// encode appends v to p.buf without the newline Encode ends it with.
+func (p *printer[T]) encode(v any) error {
+	if err := p.enc.Encode(v); err != nil {
+		return err
+	}
+	p.buf.Truncate(p.buf.Len() - 1)
+	return nil
 }
 
 // done ends the output: the header of an empty table, the closing bracket.

@@ -32,8 +32,10 @@ type recordType[T any] struct {
 	// since says that list takes --since.
 	since bool
 
-	// taskStatus says that list takes --status (tasks).
-	taskStatus bool
+	// listFlags adds the type's own flags to list, and checkList checks
+	// them before anything is sent; both may be nil.
+	listFlags func(cmd *cobra.Command, rf *readFlags)
+	checkList func(rf *readFlags) error
 
 	list   func(c *capsule.Client, rf *readFlags) capsule.PageFunc[T]
 	get    func(ctx context.Context, c *capsule.Client, id int64, o *capsule.ReadOptions) (*T, error)
@@ -60,10 +62,13 @@ func (a *app) addSubcommands(cmd *cobra.Command) {
 
 // readFlags are the flags of the read commands.
 type readFlags struct {
-	embed      []string
-	since      string
+	embed []string
+	since string
+	// tasks list --status, and the statuses it names once checked.
 	status     []string
-	taskStatus []capsule.TaskStatus // status, checked
+	taskStatus []capsule.TaskStatus
+	// entries list --party, --opportunity, --project: whose entries.
+	partyID, opportunityID, kaseID int64
 }
 
 // command builds the group of read commands of the type.
@@ -114,6 +119,11 @@ func (rt *recordType[T]) listCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if rt.checkList != nil {
+				if err := rt.checkList(&rf); err != nil {
+					return err
+				}
+			}
 			return rt.printList(cmd.Context(), a, opts, func(c *capsule.Client) capsule.PageFunc[T] { return rt.list(c, &rf) })
 		},
 	}
@@ -122,9 +132,8 @@ func (rt *recordType[T]) listCommand(a *app) *cobra.Command {
 		cmd.Flags().StringVar(&rf.since, "since", "", "only the records changed after this time (2025-01-31 or 2025-01-31T08:00:00Z)")
 		cmd.Example += fmt.Sprintf("\n  capsule %s list --since 2025-01-31", rt.name)
 	}
-	if rt.taskStatus {
-		cmd.Flags().StringSliceVar(&rf.status, "status", nil, "the states to list: open, completed, pending (default open)")
-		cmd.Example += fmt.Sprintf("\n  capsule %s list --status open,completed", rt.name)
+	if rt.listFlags != nil {
+		rt.listFlags(cmd, &rf)
 	}
 	return cmd
 }
@@ -205,7 +214,7 @@ func (rt *recordType[T]) getCommand(a *app) *cobra.Command {
 				return err
 			}
 			embed := rf.embed
-			if embed == nil && rt.fields != nil {
+			if embed == nil && rt.fields != nil && len(a.fields) == 0 {
 				embed = []string{capsule.EmbedTags, capsule.EmbedFields} // one record: all of it
 			}
 			cols, whole, embed, err := rt.selectColumns(cmd.Context(), a, c, embed, true)
@@ -230,11 +239,6 @@ func (rt *recordType[T]) listOptions(rf *readFlags) (*capsule.ListOptions, error
 		return nil, err
 	}
 	o := &capsule.ListOptions{Embed: rf.embed}
-	statuses, err := parseTaskStatuses(rf.status)
-	if err != nil {
-		return nil, err
-	}
-	rf.taskStatus = statuses
 	if rf.since != "" {
 		t, err := parseTime(rf.since)
 		if err != nil {
@@ -270,7 +274,7 @@ func (rt *recordType[T]) printList(ctx context.Context, a *app, opts *capsule.Li
 	}
 	opts.Embed = embed
 	p := newPrinter(a, cols, whole)
-	n, more, err := printPages(ctx, a, p, fetch(c), opts)
+	n, more, err := printPages(ctx, a, p, fetch(c), opts, rt.name)
 	if err != nil {
 		if n > 0 {
 			_ = p.done() // keep the rows printed before the error
@@ -289,26 +293,36 @@ func (rt *recordType[T]) printList(ctx context.Context, a *app, opts *capsule.Li
 // printPages prints records page by page up to a.limit (0: all). more
 // reports that the list went on past the limit, known without another
 // request: from the rest of the page or its Link header.
-func printPages[T any](ctx context.Context, a *app, p *printer[T], fetch capsule.PageFunc[T], opts *capsule.ListOptions) (n int, more bool, err error) {
+func printPages[T any](ctx context.Context, a *app, p *printer[T], fetch capsule.PageFunc[T], opts *capsule.ListOptions, what string) (n int, more bool, err error) {
 	if a.limit > 0 && a.limit < capsule.MaxPerPage {
 		opts.PerPage = a.limit
 	}
+	// A bar on stderr while the records go to a file or a pipe; none over
+	// a table on the same terminal.
+	var bar progress = noProgress{}
+	if !a.stdoutTerminal {
+		total := int64(-1)
+		if a.limit > 0 {
+			total = int64(a.limit)
+		}
+		bar = a.progress(total, "reading "+what)
+	}
+	defer bar.Finish()
 	for page, err := range capsule.Pages(ctx, opts, fetch) {
 		if err != nil {
 			return n, false, err
 		}
 		for i, rec := range page.Items {
-			if a.limit > 0 && n == a.limit {
-				return n, true, nil
-			}
 			if err := p.record(rec); err != nil {
 				return n, false, err
 			}
 			n++
 			if a.limit > 0 && n == a.limit {
+				bar.Add(i + 1)
 				return n, i < len(page.Items)-1 || (page.Response != nil && page.Response.NextPage > 0), nil
 			}
 		}
+		bar.Add(len(page.Items))
 	}
 	return n, false, nil
 }

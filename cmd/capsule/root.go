@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -43,7 +44,7 @@ Exit statuses:
 
 const rootExample = `  capsule --fake parties list
   capsule parties search acme --fields id,name,email
-  capsule opportunities filter 'value >= 1000' --output csv
+  capsule opportunities filter 'probability > 50' --output csv
   capsule api GET /users/current`
 
 // commandBuilders are the top-level commands, registered from each
@@ -113,10 +114,58 @@ func (a *app) rootCommand() *cobra.Command {
 	pf.StringVarP(&a.output, "output", "o", "", "output format: table, json, jsonl or csv (default table on a terminal, jsonl when piped)")
 	pf.StringSliceVar(&a.fields, "fields", nil, "comma-separated columns to print, by column or custom field name")
 	pf.IntVar(&a.limit, "limit", defaultLimit, "print at most N records of a list; 0 for all")
+	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(
+		[]string{formatTable, formatJSON, formatJSONL, formatCSV}, cobra.ShellCompDirectiveNoFileComp))
 	for _, build := range commandBuilders {
 		root.AddCommand(build(a))
 	}
+	groupCommands(root)
+	// cobra adds `completion bash|zsh|fish|powershell`; an unknown shell
+	// is a usage error rather than its help.
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "completion" {
+			c.Example = "  source <(capsule completion bash)\n  capsule completion zsh > \"${fpath[1]}/_capsule\"\n  capsule completion fish | source\n  capsule completion powershell | Out-String | Invoke-Expression"
+			c.Args = cobra.ArbitraryArgs
+			c.RunE = func(cmd *cobra.Command, args []string) error {
+				if len(args) > 0 {
+					return usagef("invalid argument %q for %q (want bash, zsh, fish or powershell)", args[0], cmd.CommandPath())
+				}
+				return cmd.Help()
+			}
+		}
+	}
 	return root
+}
+
+// recordCommands are the groups of the record types, listed first in the
+// help; the reference data comes next, then everything else.
+var recordCommands = []string{"parties", "opportunities", "kases", "tasks", "entries"}
+
+// groupCommands sorts the top-level commands into the help's groups.
+func groupCommands(root *cobra.Command) {
+	root.AddGroup(
+		&cobra.Group{ID: "records", Title: "Records:"},
+		&cobra.Group{ID: "reference", Title: "The account's reference data:"},
+		&cobra.Group{ID: "tools", Title: "More commands:"},
+	)
+	reference := map[string]bool{"fields": true, "site": true}
+	for _, rt := range referenceTypes {
+		reference[rt.name] = true
+	}
+	for _, c := range root.Commands() {
+		switch {
+		case c.GroupID != "":
+		case slices.Contains(recordCommands, c.Name()):
+			c.GroupID = "records"
+		case reference[c.Name()]:
+			c.GroupID = "reference"
+		default:
+			c.GroupID = "tools"
+		}
+	}
+	root.SetHelpCommandGroupID("tools")
+	root.SetCompletionCommandGroupID("tools")
 }
 
 // checkGlobalFlags rejects bad values of the global flags.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/capsulecrm-go/capsule"
 	"github.com/capsulecrm-go/capsule/capsuletest"
+	"github.com/spf13/cobra"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -23,7 +24,7 @@ func TestHelpOnEveryLevel(t *testing.T) {
 			assert.Contains(t, stdout, "Examples:")
 		} else {
 			assert.Contains(t, stdout, "Exit statuses:")
-			assert.Contains(t, stdout, "parties")
+			assert.Regexp(t, `(?s)Records:\n  entries .*\n  parties .*The account's reference data:\n  activity-types .*More commands:\n  api `, stdout)
 		}
 	}
 	stdout, _, code := runCLI(t, nil, "", "parties", "list", "--help")
@@ -156,4 +157,49 @@ func TestFieldsListAndRate(t *testing.T) {
 	assert.Equal(t, "integration.user", lines[0].User)
 	assert.Equal(t, 4000, lines[0].Limit)
 	assert.Positive(t, lines[0].Remaining)
+}
+
+func TestForbiddenHints(t *testing.T) {
+	srv := newServer(t)
+	srv.AddToken("read-only-token-77", true)
+	env := map[string]string{"CAPSULE_TOKEN": "read-only-token-77", "CAPSULE_BASE_URL": srv.BaseURL, "HOME": t.TempDir()}
+	_, stderr, code := runCLIEnv(t, env, "", "api", "POST", "/resthooks", "--data", `{"restHook":{"event":"party/created","targetUrl":"https://example.com/h"}}`)
+	assert.Equal(t, exitError, code)
+	assert.Equal(t, "capsule: POST /resthooks: 403 Forbidden: This token does not have the write scope\n"+
+		"hint: REST hooks need an OAuth access token of an administrator: run 'capsule auth login' as one (a personal access token is refused)\n", stderr)
+
+	_, stderr, code = runCLIEnv(t, env, "", "api", "POST", "/parties", "--data", `{"party":{"type":"organisation","name":"X"}}`)
+	assert.Equal(t, exitError, code)
+	assert.Equal(t, "capsule: POST /parties: 403 Forbidden: This token does not have the write scope\n"+
+		"hint: the token may not do this: check its user's permissions, or use an OAuth token with the write scope\n", stderr)
+}
+
+func TestEveryCommandHasHelpWithExamples(t *testing.T) {
+	a := &app{getenv: func(string) string { return "" }}
+	root := a.rootCommand()
+	var walk func(c *cobra.Command)
+	n := 0
+	walk = func(c *cobra.Command) {
+		if c.Name() == "help" || c.Hidden {
+			return
+		}
+		n++
+		assert.NotEmpty(t, c.Short, "%s has a one-line help", c.CommandPath())
+		// cobra's completion scripts for one shell are examples enough.
+		if c.Parent() == nil || c.Parent().Name() != "completion" {
+			assert.NotEmpty(t, c.Example, "%s has examples", c.CommandPath())
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
+	assert.Greater(t, n, 60, "the whole tree was walked")
+	for _, name := range []string{"parties", "opportunities", "kases", "tasks", "entries", "users", "teams", "pipelines",
+		"milestones", "boards", "stages", "tags", "fields", "titles", "countries", "currencies", "activity-types",
+		"categories", "lost-reasons", "site", "track-definitions", "api", "auth", "rate", "export", "version", "completion"} {
+		c, _, err := root.Find([]string{name})
+		require.NoError(t, err, name)
+		assert.Equal(t, name, c.Name())
+	}
 }

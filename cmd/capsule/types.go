@@ -148,7 +148,7 @@ var partiesType = &recordType[capsule.Party]{
 
 var opportunitiesType = &recordType[capsule.Opportunity]{
 	name: "opportunities", singular: "opportunity", short: "Opportunities (the sales pipeline)",
-	example: "'value > 1000'", // a shorthand the help explains
+	example: "'probability > 50'", // a shorthand the help explains
 	entity:  capsule.EntityOpportunities,
 	columns: []column[capsule.Opportunity]{
 		{"id", func(o *capsule.Opportunity) any { return o.ID }},
@@ -268,8 +268,16 @@ var tasksType = &recordType[capsule.Task]{
 		{"completed_at", func(t *capsule.Task) any { return t.CompletedAt }},
 		{"created_at", func(t *capsule.Task) any { return t.CreatedAt }},
 	},
-	defaults:   []string{"id", "description", "status", "due_on", "owner", "party"},
-	taskStatus: true,
+	defaults: []string{"id", "description", "status", "due_on", "owner", "party"},
+	listFlags: func(cmd *cobra.Command, rf *readFlags) {
+		cmd.Flags().StringSliceVar(&rf.status, "status", nil, "the states to list: open, completed, pending (default open)")
+		cmd.Example += "\n  capsule tasks list --status open,completed"
+	},
+	checkList: func(rf *readFlags) error {
+		var err error
+		rf.taskStatus, err = parseTaskStatuses(rf.status)
+		return err
+	},
 	list: func(c *capsule.Client, rf *readFlags) capsule.PageFunc[capsule.Task] {
 		return func(ctx context.Context, o *capsule.ListOptions) ([]*capsule.Task, *capsule.Response, error) {
 			return c.Tasks.Read(ctx, &capsule.TaskListOptions{ListOptions: *o, Status: rf.taskStatus})
@@ -279,6 +287,9 @@ var tasksType = &recordType[capsule.Task]{
 		return single(c.Tasks.ReadSingle, ctx, id, o)
 	},
 }
+
+// recordEntriesPerPage is the largest page of a record's entries.
+const recordEntriesPerPage = 50
 
 var entriesType = &recordType[capsule.Entry]{
 	name: "entries", singular: "entry", short: "Notes, emails and completed tasks in the activity history",
@@ -307,7 +318,48 @@ var entriesType = &recordType[capsule.Entry]{
 		{"updated_at", func(e *capsule.Entry) any { return e.UpdatedAt }},
 	},
 	defaults: []string{"id", "type", "entry_at", "subject", "party", "creator"},
-	list:     func(c *capsule.Client, _ *readFlags) capsule.PageFunc[capsule.Entry] { return c.Entries.Read },
+	listFlags: func(cmd *cobra.Command, rf *readFlags) {
+		cmd.Flags().Int64Var(&rf.partyID, "party", 0, "only the entries of this party (ID)")
+		cmd.Flags().Int64Var(&rf.opportunityID, "opportunity", 0, "only the entries of this opportunity (ID)")
+		cmd.Flags().Int64Var(&rf.kaseID, "project", 0, "only the entries of this project (ID)")
+		cmd.Example += "\n  capsule entries list --party 42"
+	},
+	checkList: func(rf *readFlags) error {
+		given := 0
+		for _, f := range []struct {
+			name string
+			id   int64
+		}{{"--party", rf.partyID}, {"--opportunity", rf.opportunityID}, {"--project", rf.kaseID}} {
+			if f.id < 0 {
+				return usagef("%s must be a positive ID, got %d", f.name, f.id)
+			}
+			if f.id > 0 {
+				given++
+			}
+		}
+		if given > 1 {
+			return usagef("give one of --party, --opportunity and --project")
+		}
+		return nil
+	},
+	list: func(c *capsule.Client, rf *readFlags) capsule.PageFunc[capsule.Entry] {
+		forRecord := func(read func(context.Context, int64, *capsule.ListOptions) ([]*capsule.Entry, *capsule.Response, error), id int64) capsule.PageFunc[capsule.Entry] {
+			return func(ctx context.Context, o *capsule.ListOptions) ([]*capsule.Entry, *capsule.Response, error) {
+				// Capsule serves a record's entries 50 a page at most.
+				o.PerPage = min(o.PerPage, recordEntriesPerPage)
+				return read(ctx, id, o)
+			}
+		}
+		switch {
+		case rf.partyID > 0:
+			return forRecord(c.Entries.ForParty, rf.partyID)
+		case rf.opportunityID > 0:
+			return forRecord(c.Entries.ForOpportunity, rf.opportunityID)
+		case rf.kaseID > 0:
+			return forRecord(c.Entries.ForKase, rf.kaseID)
+		}
+		return c.Entries.Read
+	},
 	get: func(ctx context.Context, c *capsule.Client, id int64, o *capsule.ReadOptions) (*capsule.Entry, error) {
 		return single(c.Entries.ReadSingle, ctx, id, o)
 	},
