@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -73,8 +74,7 @@ type readFlags struct {
 
 // command builds the group of read commands of the type.
 func (rt *recordType[T]) command(a *app) *cobra.Command {
-	cmd := group(rt.name, rt.short,
-		fmt.Sprintf("Read %s. Columns (for --fields): %s.", rt.name, rt.columnNames()),
+	cmd := group(rt.name, rt.short, "",
 		fmt.Sprintf("  capsule %s list --limit 10\n  capsule %s get 42 --output json", rt.name, rt.name),
 		rt.aliases...)
 	cmd.AddCommand(rt.listCommand(a), rt.getCommand(a))
@@ -85,7 +85,35 @@ func (rt *recordType[T]) command(a *app) *cobra.Command {
 		cmd.AddCommand(rt.filterCommand(a))
 	}
 	a.addSubcommands(cmd)
+	cmd.Long = fmt.Sprintf("%s: %s. Columns (for --fields): %s.", rt.short, groupVerbs(cmd), rt.columnNames())
 	return cmd
+}
+
+// groupVerbs says what a group's commands do, from the commands it has:
+// "list, get, search, filter, create, update and delete them".
+func groupVerbs(cmd *cobra.Command) string {
+	var verbs []string
+	for _, c := range cmd.Commands() {
+		if c.IsAvailableCommand() {
+			verbs = append(verbs, c.Name())
+		}
+	}
+	order := []string{"list", "get", "search", "filter", "create", "update", "delete"}
+	slices.SortStableFunc(verbs, func(x, y string) int {
+		return cmp.Compare(verbIndex(order, x), verbIndex(order, y))
+	})
+	if len(verbs) == 1 {
+		return verbs[0] + " them"
+	}
+	return strings.Join(verbs[:len(verbs)-1], ", ") + " and " + verbs[len(verbs)-1] + " them"
+}
+
+// verbIndex places the known verbs in order, and the others after them.
+func verbIndex(order []string, verb string) int {
+	if i := slices.Index(order, verb); i >= 0 {
+		return i
+	}
+	return len(order)
 }
 
 func (rt *recordType[T]) columnNames() string {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -78,6 +80,8 @@ type referenceType struct {
 	name, short string
 	aliases     []string
 	defaults    []string
+	// model is the SDK's type of a record: its JSON keys are the columns.
+	model reflect.Type
 	// list reads one page (or, for the unpaged lists, everything).
 	list func(ctx context.Context, c *capsule.Client, o *capsule.ListOptions) ([]*refRecord, *capsule.Response, error)
 	// get reads one; nil when the API has no such call.
@@ -87,83 +91,83 @@ type referenceType struct {
 func one[T any](rec *T, _ *capsule.Response, err error) (any, error) { return rec, err }
 
 var referenceTypes = []*referenceType{
-	{name: "users", short: "The account's users", defaults: []string{"id", "username", "name", "status", "timezone"},
+	{name: "users", model: reflect.TypeFor[capsule.User](), short: "The account's users", defaults: []string{"id", "username", "name", "status", "timezone"},
 		list: func(ctx context.Context, c *capsule.Client, _ *capsule.ListOptions) ([]*refRecord, *capsule.Response, error) {
 			return refRecords(c.Users.Read(ctx, nil))
 		},
 		get: func(ctx context.Context, c *capsule.Client, id int64) (any, error) {
 			return one(c.Users.ReadSingle(ctx, id, nil))
 		}},
-	{name: "teams", short: "The account's teams", defaults: []string{"id", "name"},
+	{name: "teams", model: reflect.TypeFor[capsule.Team](), short: "The account's teams", defaults: []string{"id", "name"},
 		list: func(ctx context.Context, c *capsule.Client, _ *capsule.ListOptions) ([]*refRecord, *capsule.Response, error) {
 			return refRecords(c.Teams.Read(ctx, nil))
 		},
 		get: func(ctx context.Context, c *capsule.Client, id int64) (any, error) {
 			return one(c.Teams.ReadSingle(ctx, id, nil))
 		}},
-	{name: "pipelines", short: "Sales pipelines", defaults: []string{"id", "name", "description"},
+	{name: "pipelines", model: reflect.TypeFor[capsule.Pipeline](), short: "Sales pipelines", defaults: []string{"id", "name", "description"},
 		list: func(ctx context.Context, c *capsule.Client, o *capsule.ListOptions) ([]*refRecord, *capsule.Response, error) {
 			return refRecords(c.Pipelines.Read(ctx, &capsule.PipelineListOptions{ListOptions: *o}))
 		},
 		get: func(ctx context.Context, c *capsule.Client, id int64) (any, error) {
 			return one(c.Pipelines.ReadSingle(ctx, id))
 		}},
-	{name: "milestones", short: "Milestones of the pipelines", defaults: []string{"id", "name", "pipeline", "probability", "complete"},
+	{name: "milestones", model: reflect.TypeFor[capsule.Milestone](), short: "Milestones of the pipelines", defaults: []string{"id", "name", "pipeline", "probability", "complete"},
 		list: func(ctx context.Context, c *capsule.Client, o *capsule.ListOptions) ([]*refRecord, *capsule.Response, error) {
 			return refRecords(c.Milestones.Read(ctx, o))
 		},
 		get: func(ctx context.Context, c *capsule.Client, id int64) (any, error) {
 			return one(c.Milestones.ReadSingle(ctx, id))
 		}},
-	{name: "boards", short: "Project boards", defaults: []string{"id", "name", "description"},
+	{name: "boards", model: reflect.TypeFor[capsule.Board](), short: "Project boards", defaults: []string{"id", "name", "description"},
 		list: func(ctx context.Context, c *capsule.Client, o *capsule.ListOptions) ([]*refRecord, *capsule.Response, error) {
 			return refRecords(c.Boards.Read(ctx, &capsule.BoardListOptions{ListOptions: *o}))
 		},
 		get: func(ctx context.Context, c *capsule.Client, id int64) (any, error) {
 			return one(c.Boards.ReadSingle(ctx, id))
 		}},
-	{name: "stages", short: "Stages of the project boards", defaults: []string{"id", "name", "board", "description"},
+	{name: "stages", model: reflect.TypeFor[capsule.Stage](), short: "Stages of the project boards", defaults: []string{"id", "name", "board", "description"},
 		list: func(ctx context.Context, c *capsule.Client, o *capsule.ListOptions) ([]*refRecord, *capsule.Response, error) {
 			return refRecords(c.Stages.Read(ctx, &capsule.StageListOptions{ListOptions: *o}))
 		},
 		get: func(ctx context.Context, c *capsule.Client, id int64) (any, error) {
 			return one(c.Stages.ReadSingle(ctx, id))
 		}},
-	{name: "tags", short: "Tags of parties (see list --entity)", defaults: []string{"id", "name", "description", "dataTag"}},
-	{name: "titles", short: "Titles a person can have (Mr, Dr, ...)", defaults: []string{"id", "name"},
+	{name: "tags", model: reflect.TypeFor[capsule.TagDefinition](), short: "Tags of parties (see list --entity)", defaults: []string{"id", "name", "description", "dataTag"}},
+	{name: "titles", model: reflect.TypeFor[capsule.PersonTitle](), short: "Titles a person can have (Mr, Dr, ...)", defaults: []string{"id", "title"},
 		list: func(ctx context.Context, c *capsule.Client, _ *capsule.ListOptions) ([]*refRecord, *capsule.Response, error) {
 			return refRecords(c.Titles.Read(ctx))
 		}},
-	{name: "countries", short: "Country names Capsule accepts in addresses", defaults: []string{"name"},
+	{name: "countries", model: reflect.TypeFor[capsule.Country](), short: "Country names Capsule accepts in addresses", defaults: []string{"name"},
 		list: func(ctx context.Context, c *capsule.Client, _ *capsule.ListOptions) ([]*refRecord, *capsule.Response, error) {
 			return refRecords(c.Countries.Read(ctx))
 		}},
-	{name: "currencies", short: "Currency codes", defaults: []string{"code"},
+	{name: "currencies", model: reflect.TypeFor[capsule.Currency](), short: "Currency codes", defaults: []string{"code"},
 		list: func(ctx context.Context, c *capsule.Client, _ *capsule.ListOptions) ([]*refRecord, *capsule.Response, error) {
 			return refRecords(c.Currencies.Read(ctx))
 		}},
-	{name: "activity-types", short: "Activity types of history entries", aliases: []string{"activitytypes"}, defaults: []string{"id", "name", "updateLastContacted"},
+	{name: "activity-types", model: reflect.TypeFor[capsule.ActivityType](), short: "Activity types of history entries", aliases: []string{"activitytypes"}, defaults: []string{"id", "name", "updateLastContacted"},
 		list: func(ctx context.Context, c *capsule.Client, o *capsule.ListOptions) ([]*refRecord, *capsule.Response, error) {
 			return refRecords(c.ActivityTypes.Read(ctx, o))
 		},
 		get: func(ctx context.Context, c *capsule.Client, id int64) (any, error) {
 			return one(c.ActivityTypes.ReadSingle(ctx, id))
 		}},
-	{name: "categories", short: "Task categories", defaults: []string{"id", "name", "colour"},
+	{name: "categories", model: reflect.TypeFor[capsule.Category](), short: "Task categories", defaults: []string{"id", "name", "colour"},
 		list: func(ctx context.Context, c *capsule.Client, o *capsule.ListOptions) ([]*refRecord, *capsule.Response, error) {
 			return refRecords(c.Categories.Read(ctx, o))
 		},
 		get: func(ctx context.Context, c *capsule.Client, id int64) (any, error) {
 			return one(c.Categories.ReadSingle(ctx, id))
 		}},
-	{name: "lost-reasons", short: "Reasons an opportunity was lost", aliases: []string{"lostreasons"}, defaults: []string{"id", "name"},
+	{name: "lost-reasons", model: reflect.TypeFor[capsule.LostReason](), short: "Reasons an opportunity was lost", aliases: []string{"lostreasons"}, defaults: []string{"id", "name"},
 		list: func(ctx context.Context, c *capsule.Client, _ *capsule.ListOptions) ([]*refRecord, *capsule.Response, error) {
 			return refRecords(c.LostReasons.Read(ctx))
 		},
 		get: func(ctx context.Context, c *capsule.Client, id int64) (any, error) {
 			return one(c.LostReasons.ReadSingle(ctx, id))
 		}},
-	{name: "track-definitions", short: "Track definitions (task templates)", aliases: []string{"trackdefinitions"}, defaults: []string{"id", "description", "tag", "captureRule"},
+	{name: "track-definitions", model: reflect.TypeFor[capsule.TrackDefinition](), short: "Track definitions (task templates)", aliases: []string{"trackdefinitions"}, defaults: []string{"id", "description", "tag", "captureRule"},
 		list: func(ctx context.Context, c *capsule.Client, o *capsule.ListOptions) ([]*refRecord, *capsule.Response, error) {
 			return refRecords(c.TrackDefinitions.Read(ctx, &capsule.TrackDefinitionListOptions{ListOptions: *o}))
 		},
@@ -195,7 +199,11 @@ func (rt *referenceType) command(a *app) *cobra.Command {
 					return refRecords(c.Tags.Read(ctx, e, o))
 				}
 			}
-			records := &recordType[refRecord]{name: rt.name, columns: rt.columns(a)}
+			cols, err := rt.columns(a)
+			if err != nil {
+				return err
+			}
+			records := &recordType[refRecord]{name: rt.name, columns: cols}
 			for _, c := range records.columns {
 				records.defaults = append(records.defaults, c.name)
 			}
@@ -222,6 +230,10 @@ func (rt *referenceType) command(a *app) *cobra.Command {
 				if err != nil {
 					return err
 				}
+				cols, err := rt.columns(a)
+				if err != nil {
+					return err
+				}
 				c, err := a.client(cmd.Context())
 				if err != nil {
 					return err
@@ -234,7 +246,7 @@ func (rt *referenceType) command(a *app) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				return newPrinter(a, rt.columns(a), len(a.fields) == 0).single(rec)
+				return newPrinter(a, cols, len(a.fields) == 0).single(rec)
 			},
 		})
 	}
@@ -242,17 +254,43 @@ func (rt *referenceType) command(a *app) *cobra.Command {
 	return cmd
 }
 
-// columns are --fields or the defaults.
-func (rt *referenceType) columns(a *app) []column[refRecord] {
+// columns are --fields or the defaults; a key the model does not have is a
+// usage error, found before any request.
+func (rt *referenceType) columns(a *app) ([]column[refRecord], error) {
 	keys := rt.defaults
 	if len(a.fields) > 0 {
 		keys = a.fields
 	}
+	known := jsonKeys(rt.model)
 	cols := make([]column[refRecord], len(keys))
 	for i, k := range keys {
-		cols[i] = refColumn(strings.TrimSpace(k))
+		k = strings.TrimSpace(k)
+		if !slices.Contains(known, k) {
+			return nil, usagef("--fields: %s have no key %q; want %s", rt.name, k, strings.Join(known, ", "))
+		}
+		cols[i] = refColumn(k)
 	}
-	return cols
+	return cols, nil
+}
+
+// jsonKeys lists the JSON keys of a struct type, in field order, with the
+// keys of embedded structs in their place.
+func jsonKeys(t reflect.Type) []string {
+	var keys []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch {
+		case name == "-" || !f.IsExported():
+		case f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct:
+			keys = append(keys, jsonKeys(f.Type)...)
+		case name == "":
+			keys = append(keys, f.Name)
+		default:
+			keys = append(keys, name)
+		}
+	}
+	return keys
 }
 
 func tagEntity(s string) (capsule.Entity, error) {
@@ -265,6 +303,9 @@ func tagEntity(s string) (capsule.Entity, error) {
 	return "", usagef("--entity must be one of %s (or projects), got %q", strings.Join(tagEntities, ", "), s)
 }
 
+// siteType gives the site's columns.
+var siteType = &referenceType{name: "site", defaults: []string{"name", "subdomain", "url"}, model: reflect.TypeFor[capsule.Site]()}
+
 // siteCommand prints the account's site: its name, subdomain and URL.
 func siteCommand(a *app) *cobra.Command {
 	return &cobra.Command{
@@ -273,6 +314,10 @@ func siteCommand(a *app) *cobra.Command {
 		Example: "  capsule site\n  capsule site --output json",
 		Args:    exactArgs(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			cols, err := siteType.columns(a)
+			if err != nil {
+				return err
+			}
 			c, err := a.client(cmd.Context())
 			if err != nil {
 				return err
@@ -284,10 +329,6 @@ func siteCommand(a *app) *cobra.Command {
 			rec, err := newRefRecord(site)
 			if err != nil {
 				return err
-			}
-			cols := []column[refRecord]{refColumn("name"), refColumn("subdomain"), refColumn("url")}
-			if len(a.fields) > 0 {
-				cols = (&referenceType{}).columns(a)
 			}
 			return newPrinter(a, cols, len(a.fields) == 0).single(rec)
 		},
