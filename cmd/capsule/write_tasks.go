@@ -1,10 +1,48 @@
 package main
 
 import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
 	"github.com/capsulecrm-go/capsule"
 )
 
-func init() { tasksWrite.register() }
+func init() {
+	tasksWrite.register()
+	registerSubcommand("tasks", func(a *app) *cobra.Command {
+		return taskStatusCommand(a, "complete", "Mark a task completed", (*capsule.TasksService).Complete)
+	})
+	registerSubcommand("tasks", func(a *app) *cobra.Command {
+		return taskStatusCommand(a, "reopen", "Open a completed task again", (*capsule.TasksService).Reopen)
+	})
+}
+
+// taskStatusCommand is tasks complete or tasks reopen: one call of the SDK
+// that changes the task's status, printing the task as changed.
+func taskStatusCommand(a *app, verb, short string, change func(*capsule.TasksService, context.Context, int64) (*capsule.Task, *capsule.Response, error)) *cobra.Command {
+	var wf writeFlags
+	cmd := &cobra.Command{
+		Use:     verb + " ID",
+		Short:   short,
+		Long:    short + ". Prints the task as changed; --dry-run prints the request and sends nothing.",
+		Example: fmt.Sprintf("  capsule tasks %s 42\n  capsule tasks %s 42 --dry-run", verb, verb),
+		Args:    exactArgs("ID"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := parseID(args[0])
+			if err != nil {
+				return err
+			}
+			return tasksWrite.write(cmd.Context(), a, &wf, &taskIn{}, func(ctx context.Context, c *capsule.Client) (*capsule.Task, error) {
+				rec, _, err := change(c.Tasks, ctx, id)
+				return rec, err
+			})
+		},
+	}
+	cmd.Flags().BoolVar(&wf.dryRun, "dry-run", false, "print the request that would be sent and send nothing")
+	return cmd
+}
 
 type taskIn = capsule.TaskInput
 

@@ -2,9 +2,11 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -547,4 +549,38 @@ func TestCustomFieldsByName(t *testing.T) {
 	assert.NotContains(t, help, "--field stringArray", "tasks have no custom fields")
 	help, _, _ = runCLI(t, nil, "", "projects", "update", "--help")
 	assert.Contains(t, help, "--field stringArray")
+}
+
+// TestTasksCompleteAndReopen completes an open task and opens it again:
+// each one PUT of the status, the task printed as changed; --dry-run sends
+// nothing; a bad id is a usage error before any request.
+func TestTasksCompleteAndReopen(t *testing.T) {
+	srv := newServer(t)
+	tasks, _, err := sdkClient(t, srv).Tasks.Read(t.Context(), nil)
+	require.NoError(t, err)
+	require.NotEmpty(t, tasks)
+	id := tasks[0].ID
+	for _, step := range []struct{ verb, status string }{{"complete", "COMPLETED"}, {"reopen", "OPEN"}} {
+		srv.ResetRequests()
+		stdout, stderr, code := runCLI(t, srv, "", "tasks", step.verb, strconv.FormatInt(id, 10), "--output", "json")
+		require.Equal(t, exitOK, code, stderr)
+		reqs := srv.Requests()
+		require.Len(t, reqs, 1)
+		assert.Equal(t, "PUT", reqs[0].Method)
+		assert.Equal(t, fmt.Sprintf("/api/v2/tasks/%d", id), reqs[0].Path)
+		assert.JSONEq(t, `{"task":{"status":"`+step.status+`"}}`, string(reqs[0].Body))
+		var task capsule.Task
+		require.NoError(t, json.Unmarshal([]byte(stdout), &task), stdout)
+		assert.Equal(t, id, task.ID)
+		assert.Equal(t, capsule.TaskStatus(step.status), task.Status)
+	}
+	srv.ResetRequests()
+	stdout, stderr, code := runCLI(t, srv, "", "tasks", "complete", "5", "--dry-run")
+	require.Equal(t, exitOK, code, stderr)
+	assert.True(t, strings.HasPrefix(stdout, "PUT /api/v2/tasks/5\n"), stdout)
+	assert.Empty(t, srv.Requests())
+	_, stderr, code = runCLI(t, srv, "", "tasks", "reopen", "x")
+	assert.Equal(t, exitUsage, code)
+	assert.NotEmpty(t, stderr)
+	assert.Empty(t, srv.Requests())
 }
