@@ -1,0 +1,655 @@
+package importer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/capsulecrm-go/capsule"
+	"github.com/capsulecrm-go/capsule/cmd/capsule/columns"
+)
+
+// batchSize is how many rows the writing pass looks up together: the most
+// ids one show-multiple request takes.
+const batchSize = 10
+
+// lookup strategies.
+const (
+	lookupNone   = "none"
+	lookupIDs    = "show-multiple, 10 ids a request"
+	lookupFilter = "per-row filter"
+)
+
+// runState is one run.
+type runState struct {
+	c    *capsule.Client
+	open func() (io.ReadCloser, error)
+	opts Options
+	res  *resource
+	// checker is res on a client that sends nothing: the first pass has
+	// the SDK check each write through it.
+	checker *resource
+	tab  *table
+	def  *capsule.FieldDefinition // the custom field of a custom_ match
+	sum  *Summary
+
+	// index, when the candidates were read whole: match key -> ids, and
+	// id -> record.
+	index   map[string][]int64
+	records map[int64]any
+	stopped string
+}
+
+func newRun(c *capsule.Client, open func() (io.ReadCloser, error), opts Options) (*runState, error) {
+	if c == nil || open == nil {
+		return nil, fmt.Errorf("%w: a client and an open function are required", ErrUsage)
+	}
+	if !slices.Contains(Types, opts.Type) {
+		return nil, fmt.Errorf("%w: type %q is not one of %s", ErrUsage, opts.Type, strings.Join(Types, ", "))
+	}
+	if opts.Format == "" {
+		opts.Format = FormatCSV
+	}
+	if opts.Format != FormatCSV && opts.Format != FormatJSONL {
+		return nil, fmt.Errorf("%w: format %q is not csv or jsonl", ErrUsage, opts.Format)
+	}
+	switch opts.Mode {
+	case "":
+		opts.Mode = ModeCreate
+	case ModeCreate, ModeUpdate, ModeUpsert, ModeDelete:
+	default:
+		return nil, fmt.Errorf("%w: mode %q is not create, update, upsert or delete", ErrUsage, opts.Mode)
+	}
+	if opts.Match == "" && opts.Mode != ModeCreate {
+		opts.Match = "id"
+	}
+	switch m := opts.Match; {
+	case m == "", m == "id":
+	case m == "email" && opts.Type != "parties":
+		return nil, fmt.Errorf("%w: --match email is for parties only", ErrUsage)
+	case opts.Type == "tasks":
+		return nil, fmt.Errorf("%w: tasks can only be matched by id", ErrUsage)
+	case m == "email", m == "name", strings.HasPrefix(m, columns.CustomPrefix):
+	default:
+		return nil, fmt.Errorf("%w: match %q is not id, email, name or custom_<name>", ErrUsage, m)
+	}
+	if opts.MaxRequests < 0 {
+		return nil, fmt.Errorf("%w: max requests must be 0 or more", ErrUsage)
+	}
+	checker, err := newChecker(opts.Type)
+	if err != nil {
+		return nil, err
+	}
+	return &runState{c: c, open: open, opts: opts, res: newResource(c, opts.Type), checker: checker,
+		sum: &Summary{Counts: map[Status]int{}, Lookup: lookupNone, DryRun: opts.DryRun}}, nil
+}
+
+// spend counts one request about to be sent.
+func (r *runState) spend() { r.sum.Requests++ }
+
+// afford reports whether n more requests fit in MaxRequests.
+func (r *runState) afford(n int) bool {
+	return r.opts.MaxRequests == 0 || r.sum.Requests+n <= r.opts.MaxRequests
+}
+
+func (r *runState) run(ctx context.Context) error {
+	var defs capsule.FieldDefinitions
+	if e, ok := entities[r.opts.Type]; ok {
+		if !r.afford(1) {
+			return r.stop("--max-requests reached before the custom field definitions were read")
+		}
+		r.spend()
+		var err error
+		if defs, err = r.c.CustomFields.ReadAll(ctx, e); err != nil {
+			return fmt.Errorf("reading the %s custom field definitions: %w", r.opts.Type, err)
+		}
+	}
+	r.tab = newTable(r.opts.Type, defs)
+	if m := r.opts.Match; strings.HasPrefix(m, columns.CustomPrefix) {
+		if r.def = r.tab.custom[m]; r.def == nil {
+			return fmt.Errorf("%w: match %q: %s", ErrUsage, m, r.tab.known(m))
+		}
+	}
+	keys, err := r.check(ctx)
+	if err != nil {
+		return err
+	}
+	if err := r.chooseLookup(ctx, keys); err != nil {
+		return err
+	}
+	return r.apply(ctx)
+}
+
+// stop ends the run early for why, reporting the rows not reached.
+func (r *runState) stop(why string) error {
+	r.stopped = why
+	r.sum.Stopped = why
+	return ErrStopped
+}
+
+// readRows streams the file through fn, one parsed row at a time; fn gets
+// the raw row and its conversion (nil with the reason when a cell is bad).
+func (r *runState) readRows(fn func(raw *rawRow, rw *row, bad error) error) error {
+	f, err := r.open()
+	if err != nil {
+		return &FileError{Err: err}
+	}
+	defer f.Close()
+	var rr rowReader
+	if r.opts.Format == FormatJSONL {
+		rr = newJSONLReader(f, r.tab.known)
+	} else if rr, err = newCSVReader(f, r.tab.known); err != nil {
+		return err
+	}
+	for {
+		raw, err := rr.next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		rw, bad := r.tab.parse(raw)
+		if err := fn(raw, rw, bad); err != nil {
+			return err
+		}
+	}
+}
+
+// rowKey is the row's value of the match, normalised, or "".
+func (r *runState) rowKey(rw *row) string {
+	switch m := r.opts.Match; m {
+	case "":
+		return ""
+	case "id":
+		if id := rw.id("id"); id > 0 {
+			return strconv.FormatInt(id, 10)
+		}
+		return ""
+	case "name":
+		name := rw.str("name")
+		if name == "" && r.opts.Type == "parties" {
+			name = strings.TrimSpace(rw.str("first_name") + " " + rw.str("last_name"))
+		}
+		return normKey(name)
+	case "email":
+		return normKey(rw.str("email"))
+	default:
+		fc, ok := rw.vals[m].(capsule.FieldChange)
+		if !ok {
+			return ""
+		}
+		return normKey(fieldText(fc.Value))
+	}
+}
+
+// check is the first pass: every row is read and checked, nothing is
+// written. It returns the distinct match keys.
+func (r *runState) check(ctx context.Context) ([]string, error) {
+	seen := map[string]int{}
+	var keys []string
+	failed := map[int]string{}
+	first := 0
+	err := r.readRows(func(raw *rawRow, rw *row, bad error) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		r.sum.Rows = raw.num
+		reason := ""
+		if bad != nil {
+			reason = bad.Error()
+		} else {
+			reason = r.checkRow(rw, seen, &keys)
+		}
+		if reason != "" {
+			failed[raw.num] = reason
+			if first == 0 {
+				first = raw.num
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(failed) == 0 {
+		return keys, nil
+	}
+	note := fmt.Sprintf("not applied: %d row(s) of the file failed the checks", len(failed))
+	for n := 1; n <= r.sum.Rows; n++ {
+		if reason, bad := failed[n]; bad {
+			r.emit(RowResult{Row: n, Status: StatusFailed, Err: reason})
+		} else {
+			r.emit(RowResult{Row: n, Status: StatusFailed, Err: note})
+		}
+	}
+	return nil, &CheckError{Failed: len(failed), FirstRow: first, First: failed[first]}
+}
+
+// checkRow checks one converted row against the mode and the match.
+func (r *runState) checkRow(rw *row, seen map[string]int, keys *[]string) string {
+	key := r.rowKey(rw)
+	if key == "" && (r.opts.Mode == ModeUpdate || r.opts.Mode == ModeDelete) {
+		return fmt.Sprintf("no %s to match: %s needs one in every row", matchColumn(r.opts.Match), r.opts.Mode)
+	}
+	if key != "" {
+		if prev, dup := seen[key]; dup {
+			return fmt.Sprintf("%s %q is also in row %d: a record can be matched by one row only", matchColumn(r.opts.Match), key, prev)
+		}
+		seen[key] = rw.num
+		*keys = append(*keys, key)
+	}
+	if r.opts.Mode == ModeCreate || (r.opts.Mode == ModeUpsert && key == "") {
+		if msg := r.tab.checkCreate(rw); msg != "" {
+			return msg
+		}
+	}
+	if r.opts.Mode != ModeDelete {
+		create := r.opts.Mode == ModeCreate || (r.opts.Mode == ModeUpsert && key == "")
+		return r.checkWrite(context.Background(), rw, create)
+	}
+	return ""
+}
+
+// checkWrite has the SDK check the write of rw (a create, or an update
+// of every cell) through the checker, which sends nothing, so that a write
+// the SDK would refuse is found before the first write.
+func (r *runState) checkWrite(ctx context.Context, rw *row, create bool) string {
+	var err error
+	if create {
+		in, _ := r.checker.build(rw, nil)
+		_, err = r.checker.create(ctx, in)
+	} else {
+		in, _ := r.checker.build(rw, r.checker.zero)
+		err = r.checker.update(ctx, 1, in)
+	}
+	if errors.Is(err, capsule.ErrInvalidArgument) {
+		var ae *capsule.ArgError
+		if errors.As(err, &ae) {
+			return ae.Arg + ": " + ae.Reason
+		}
+		return oneLine(err)
+	}
+	return ""
+}
+
+func matchColumn(m string) string {
+	if m == "" {
+		return "id"
+	}
+	return m
+}
+
+// chooseLookup decides how rows find their records: a request per row (or
+// per 10 ids), or one read of every candidate when that costs less than
+// half of the per-row requests. The full read stops as soon as it would
+// cost more, so a large account is never read whole for a small file.
+func (r *runState) chooseLookup(ctx context.Context, keys []string) error {
+	if r.opts.Match == "" || len(keys) == 0 {
+		return nil
+	}
+	perRow := len(keys)
+	r.sum.Lookup = lookupFilter
+	if r.opts.Match == "id" {
+		perRow = (len(keys) + batchSize - 1) / batchSize
+		r.sum.Lookup = lookupIDs
+	}
+	limit := perRow / 2
+	if r.res.list == nil || limit < 1 {
+		return nil
+	}
+	index := map[string][]int64{}
+	records := map[int64]any{}
+	for page := 1; page > 0; {
+		if page > limit || !r.afford(1) {
+			return nil // cheaper per row after all; what was read is dropped
+		}
+		r.spend()
+		items, next, err := r.res.list(ctx, page)
+		if err != nil {
+			return fmt.Errorf("reading the %s to match: %w", r.opts.Type, err)
+		}
+		for _, it := range items {
+			id := r.res.id(it)
+			records[id] = it
+			for _, k := range r.recordKeys(it) {
+				index[k] = append(index[k], id)
+			}
+		}
+		page = next
+	}
+	r.index, r.records = index, records
+	r.sum.Lookup = fmt.Sprintf("one read of %d candidates", len(records))
+	return nil
+}
+
+// recordKeys are the keys of a record under the run's match.
+func (r *runState) recordKeys(rec any) []string {
+	if r.opts.Match == "id" {
+		return []string{strconv.FormatInt(r.res.id(rec), 10)}
+	}
+	return r.res.keys(rec, r.opts.Match, r.def)
+}
+
+// found is the outcome of looking a row up.
+type found struct {
+	rec any    // the matched record, nil for none
+	err string // a failed or ambiguous lookup
+}
+
+// apply is the second pass: rows are read again, looked up in batches and
+// written.
+func (r *runState) apply(ctx context.Context) error {
+	var batch []*row
+	flush := func() {
+		r.applyBatch(ctx, batch)
+		batch = batch[:0]
+	}
+	err := r.readRows(func(_ *rawRow, rw *row, bad error) error {
+		if bad != nil { // the file changed between the passes
+			return fmt.Errorf("row %d: %v (the file changed after it was checked)", rw.num, bad)
+		}
+		batch = append(batch, rw)
+		if len(batch) == batchSize {
+			flush()
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	flush()
+	if r.stopped != "" {
+		return ErrStopped
+	}
+	return nil
+}
+
+func (r *runState) applyBatch(ctx context.Context, rows []*row) {
+	if len(rows) == 0 {
+		return
+	}
+	results := r.lookupBatch(ctx, rows)
+	for i, rw := range rows {
+		if r.stopped == "" && ctx.Err() != nil {
+			r.stopped = "interrupted: " + ctx.Err().Error()
+			r.sum.Stopped = r.stopped
+		}
+		if r.stopped != "" {
+			r.emit(RowResult{Row: rw.num, Status: StatusFailed, Err: "not attempted: " + r.stopped})
+			continue
+		}
+		res := r.applyRow(ctx, rw, results[i])
+		r.emit(res)
+	}
+	if r.opts.Progress != nil {
+		r.opts.Progress(rows[len(rows)-1].num, r.sum.Rows)
+	}
+}
+
+// lookupBatch finds the record of each row of a batch.
+func (r *runState) lookupBatch(ctx context.Context, rows []*row) []found {
+	out := make([]found, len(rows))
+	if r.opts.Match == "" {
+		return out
+	}
+	if r.index != nil {
+		for i, rw := range rows {
+			out[i] = r.fromIndex(r.rowKey(rw))
+		}
+		return out
+	}
+	if r.opts.Match == "id" {
+		r.lookupIDs(ctx, rows, out)
+		return out
+	}
+	for i, rw := range rows {
+		key := r.rowKey(rw)
+		if key == "" || r.stopped != "" || ctx.Err() != nil {
+			continue
+		}
+		if !r.afford(1) {
+			r.stopped = "--max-requests reached"
+			r.sum.Stopped = r.stopped
+			continue
+		}
+		out[i] = r.lookupFilter(ctx, rw)
+	}
+	return out
+}
+
+func (r *runState) fromIndex(key string) found {
+	if key == "" {
+		return found{}
+	}
+	ids := r.index[key]
+	switch len(ids) {
+	case 0:
+		return found{}
+	case 1:
+		return found{rec: r.records[ids[0]]}
+	}
+	return found{err: ambiguous(r.opts.Match, key, ids)}
+}
+
+func ambiguous(match, key string, ids []int64) string {
+	s := make([]string, len(ids))
+	for i, id := range ids {
+		s[i] = strconv.FormatInt(id, 10)
+	}
+	return fmt.Sprintf("ambiguous: %d records match %s %q (ids %s); nothing was written", len(ids), match, key, strings.Join(s, ", "))
+}
+
+// lookupIDs reads the ids of a batch with one show-multiple request; as
+// Capsule answers 404 for the whole request when one id is missing, a 404
+// is followed by one read per id.
+func (r *runState) lookupIDs(ctx context.Context, rows []*row, out []found) {
+	var ids []int64
+	for _, rw := range rows {
+		if id := rw.id("id"); id > 0 {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 || ctx.Err() != nil {
+		return
+	}
+	if !r.afford(2) { // the lookup and at least one write
+		r.stopped = "--max-requests reached"
+		r.sum.Stopped = r.stopped
+		return
+	}
+	byID := map[int64]any{}
+	r.spend()
+	recs, err := r.res.readMultiple(ctx, ids)
+	if errors.Is(err, capsule.ErrNotFound) {
+		err = nil
+		for _, id := range ids {
+			if !r.afford(1) {
+				break
+			}
+			r.spend()
+			one, e := r.res.readMultiple(ctx, []int64{id})
+			switch {
+			case errors.Is(e, capsule.ErrNotFound):
+			case e != nil:
+				err = e
+			default:
+				recs = append(recs, one...)
+			}
+		}
+	}
+	for _, rec := range recs {
+		byID[r.res.id(rec)] = rec
+	}
+	for i, rw := range rows {
+		id := rw.id("id")
+		switch {
+		case id == 0:
+		case byID[id] != nil:
+			out[i] = found{rec: byID[id]}
+		case err != nil:
+			out[i] = found{err: "lookup failed: " + err.Error()}
+		}
+	}
+}
+
+// lookupFilter finds the row's record with a filter on its match.
+func (r *runState) lookupFilter(ctx context.Context, rw *row) found {
+	var f capsule.Filter
+	switch m := r.opts.Match; m {
+	case "email":
+		f = capsule.Where("email", capsule.OpIs, rw.str("email"))
+	case "name":
+		name := rw.str("name")
+		if name == "" {
+			name = strings.TrimSpace(rw.str("first_name") + " " + rw.str("last_name"))
+		}
+		f = capsule.Where("name", capsule.OpIs, name)
+	default:
+		fc := rw.vals[m].(capsule.FieldChange)
+		cond, err := r.def.Condition(capsule.OpIs, conditionValue(r.def, fc.Value))
+		if err != nil {
+			return found{err: "lookup: " + err.Error()}
+		}
+		f = capsule.WhereCondition(cond)
+	}
+	r.spend()
+	items, _, err := r.res.filter(ctx, f, 1)
+	if err != nil {
+		return found{err: "lookup failed: " + err.Error()}
+	}
+	key := r.rowKey(rw)
+	var ids []int64
+	var match any
+	for _, it := range items {
+		// the filter may match more loosely than the key (a substring,
+		// another case); only an equal key counts
+		if slices.Contains(r.recordKeys(it), key) {
+			ids = append(ids, r.res.id(it))
+			match = it
+		}
+	}
+	switch len(ids) {
+	case 0:
+		return found{}
+	case 1:
+		return found{rec: match}
+	}
+	return found{err: ambiguous(r.opts.Match, key, ids)}
+}
+
+// conditionValue is a custom field value as a filter condition takes it.
+func conditionValue(d *capsule.FieldDefinition, v any) any {
+	if d.Type == capsule.FieldTypeNumber {
+		if f, err := strconv.ParseFloat(fieldText(v), 64); err == nil {
+			return f
+		}
+	}
+	return v
+}
+
+// applyRow decides and does the row's write.
+func (r *runState) applyRow(ctx context.Context, rw *row, f found) RowResult {
+	res := RowResult{Row: rw.num}
+	if f.err != "" {
+		res.Status, res.Err = StatusFailed, f.err
+		return res
+	}
+	if f.rec != nil {
+		res.ID = r.res.id(f.rec)
+	}
+	switch mode := r.opts.Mode; {
+	case mode == ModeDelete:
+		if f.rec == nil {
+			res.Status, res.Err = StatusUnchanged, fmt.Sprintf("no record matches %s %q: nothing to delete", r.opts.Match, r.rowKey(rw))
+			return res
+		}
+		return r.write(res, StatusDeleted, func() (int64, error) {
+			err := r.res.del(ctx, res.ID)
+			if errors.Is(err, capsule.ErrNotFound) {
+				return res.ID, nil // gone already: a retried delete whose first answer was lost
+			}
+			return res.ID, err
+		})
+	case f.rec == nil && mode == ModeUpdate:
+		res.Status, res.Err = StatusFailed, fmt.Sprintf("no record matches %s %q", r.opts.Match, r.rowKey(rw))
+		return res
+	case f.rec == nil:
+		if msg := r.tab.checkCreate(rw); msg != "" {
+			res.Status, res.Err = StatusFailed, "no match, and cannot create: "+msg
+			return res
+		}
+		in, _ := r.res.build(rw, nil)
+		return r.write(res, StatusCreated, func() (int64, error) { return r.res.create(ctx, in) })
+	case mode == ModeCreate:
+		res.Status = StatusUnchanged // exists already: created by an earlier run
+		return res
+	}
+	in, changed := r.res.build(rw, f.rec)
+	if !changed {
+		res.Status = StatusUnchanged
+		return res
+	}
+	return r.write(res, StatusUpdated, func() (int64, error) { return res.ID, r.res.update(ctx, res.ID, in) })
+}
+
+// write sends one write (none in a dry run) and classifies its outcome;
+// do returns the record's id.
+func (r *runState) write(res RowResult, ok Status, do func() (int64, error)) RowResult {
+	if r.opts.DryRun {
+		res.Status = ok
+		return res
+	}
+	if !r.afford(1) {
+		r.stopped = "--max-requests reached"
+		r.sum.Stopped = r.stopped
+		res.Status, res.Err = StatusFailed, "not attempted: "+r.stopped
+		return res
+	}
+	r.spend()
+	id, err := do()
+	if err == nil {
+		res.ID, res.Status = id, ok
+		return res
+	}
+	res.Err = oneLine(err)
+	res.Status = StatusFailed
+	if ok == StatusCreated && mayHaveApplied(err) {
+		res.Status = StatusUnknown
+		res.Err = "sent, no answer (it may have been created; run again with --mode upsert and a --match to finish): " + res.Err
+	}
+	return res
+}
+
+// oneLine keeps a reason on one line of the report.
+func oneLine(err error) string {
+	return strings.Join(strings.Fields(err.Error()), " ")
+}
+
+// mayHaveApplied reports whether a create that failed with err may still
+// have been done by Capsule: no answer came (a dropped connection, a
+// timeout, a cancelled context), or a gateway answered for a server that
+// may have done it.
+func mayHaveApplied(err error) bool {
+	var ae *capsule.APIError
+	if errors.As(err, &ae) {
+		return ae.StatusCode == http.StatusBadGateway || ae.StatusCode == http.StatusGatewayTimeout
+	}
+	var rl *capsule.RateLimitError
+	if errors.As(err, &rl) || errors.Is(err, capsule.ErrInvalidArgument) {
+		return false // refused before anything was done
+	}
+	return true
+}
+
+func (r *runState) emit(res RowResult) {
+	r.sum.Counts[res.Status]++
+	if r.opts.OnRow != nil {
+		r.opts.OnRow(res)
+	}
+}
