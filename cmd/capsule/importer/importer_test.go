@@ -316,7 +316,7 @@ func TestDeleteThenAgainIsUnchanged(t *testing.T) {
 func TestChecksBeforeTheFirstWrite(t *testing.T) {
 	cases := []struct {
 		name, typ, mode, match, in, want string
-		row                                int
+		row                              int
 	}{
 		{"wrong type", "parties", "create", "", "name,custom_employees\nA,many\n", "column custom_employees: \"many\" is not a number", 1},
 		{"not a list option", "parties", "create", "", "name,custom_industry\nA,Software\nB,Mining\n", `"Mining" is not one of the options`, 2},
@@ -591,7 +591,7 @@ func TestCreateAnswersFailedOrUnknown(t *testing.T) {
 	srv := newServer(t)
 	for status, want := range map[int]importer.Status{
 		http.StatusUnprocessableEntity: importer.StatusFailed,
-		http.StatusServiceUnavailable:  importer.StatusFailed, // Capsule refused it
+		http.StatusServiceUnavailable:  importer.StatusFailed,  // Capsule refused it
 		http.StatusGatewayTimeout:      importer.StatusUnknown, // a gateway gave up: it may have been done
 		http.StatusBadGateway:          importer.StatusUnknown,
 	} {

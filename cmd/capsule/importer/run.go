@@ -34,9 +34,9 @@ type runState struct {
 	// checker is res on a client that sends nothing: the first pass has
 	// the SDK check each write through it.
 	checker *resource
-	tab  *table
-	def  *capsule.FieldDefinition // the custom field of a custom_ match
-	sum  *Summary
+	tab     *table
+	def     *capsule.FieldDefinition // the custom field of a custom_ match
+	sum     *Summary
 
 	// index, when the candidates were read whole: match key -> ids, and
 	// id -> record.
