@@ -608,3 +608,28 @@ func TestSummaryLine(t *testing.T) {
 	assert.Equal(t, "3 rows (dry run, nothing written): 2 created, 0 updated, 0 unchanged, 0 deleted, 1 failed, 0 unknown; lookups: none; 4 requests", s.String())
 	assert.True(t, s.Failed())
 }
+
+// TestMaxRequestsWithAFilterPerRowSpendsOnWholeRows checks that a small
+// budget is spent on whole rows (a lookup and its write), so that each
+// run of the same command gets further.
+func TestMaxRequestsWithAFilterPerRowSpendsOnWholeRows(t *testing.T) {
+	srv := newServer(t, capsuletest.WithSeed(150))
+	c := newClient(t, srv)
+	in := "name,email\nA,a@w.test\nB,b@w.test\nC,c@w.test\n"
+	opts := importer.Options{Type: "parties", Mode: importer.ModeUpsert, Match: "email", MaxRequests: 5}
+	// the definitions, one page of candidates (more follow: given up), then
+	// a filter and a create for row 1; row 2 would pass 5
+	res := run(t, c, in, opts)
+	require.ErrorIs(t, res.err, importer.ErrStopped)
+	assert.Equal(t, "per-row filter", res.sum.Lookup)
+	assert.Equal(t, []importer.Status{"created", "failed", "failed"}, statuses(res.rows))
+	assert.Equal(t, 4, res.sum.Requests)
+	res = run(t, c, in, opts)
+	require.ErrorIs(t, res.err, importer.ErrStopped)
+	assert.Equal(t, []importer.Status{"unchanged", "created", "failed"}, statuses(res.rows), "the second run gets further")
+	opts.MaxRequests = 0
+	res = run(t, c, in, opts)
+	require.NoError(t, res.err)
+	assert.Equal(t, []importer.Status{"unchanged", "unchanged", "created"}, statuses(res.rows))
+	assertOnce(t, c, "a@w.test", "b@w.test", "c@w.test")
+}

@@ -380,45 +380,53 @@ func (r *runState) applyBatch(ctx context.Context, rows []*row) {
 			r.stopped = "interrupted: " + ctx.Err().Error()
 			r.sum.Stopped = r.stopped
 		}
-		if r.stopped != "" {
-			r.emit(RowResult{Row: rw.num, Status: StatusFailed, Err: "not attempted: " + r.stopped})
-			continue
+		if r.stopped == "" && results == nil && r.rowKey(rw) != "" {
+			// a filter per row, each just before the row's write, so that
+			// a budget is spent on whole rows
+			if r.afford(2) {
+				f := r.lookupFilter(ctx, rw)
+				r.emitRow(ctx, rw, f)
+				continue
+			}
+			r.stopped = "--max-requests reached"
+			r.sum.Stopped = r.stopped
 		}
-		res := r.applyRow(ctx, rw, results[i])
-		r.emit(res)
+		var f found
+		if results != nil {
+			f = results[i]
+		}
+		r.emitRow(ctx, rw, f)
 	}
 	if r.opts.Progress != nil {
 		r.opts.Progress(rows[len(rows)-1].num, r.sum.Rows)
 	}
 }
 
-// lookupBatch finds the record of each row of a batch.
+// emitRow applies one row and reports it, or reports it not attempted
+// once the run has stopped.
+func (r *runState) emitRow(ctx context.Context, rw *row, f found) {
+	if r.stopped != "" {
+		r.emit(RowResult{Row: rw.num, Status: StatusFailed, Err: "not attempted: " + r.stopped})
+		return
+	}
+	r.emit(r.applyRow(ctx, rw, f))
+}
+
+// lookupBatch finds the record of each row of a batch from the index or
+// with one show-multiple request; it returns nil when each row is to be
+// looked up with a filter of its own.
 func (r *runState) lookupBatch(ctx context.Context, rows []*row) []found {
 	out := make([]found, len(rows))
-	if r.opts.Match == "" {
-		return out
-	}
-	if r.index != nil {
+	switch {
+	case r.opts.Match == "":
+	case r.index != nil:
 		for i, rw := range rows {
 			out[i] = r.fromIndex(r.rowKey(rw))
 		}
-		return out
-	}
-	if r.opts.Match == "id" {
+	case r.opts.Match == "id":
 		r.lookupIDs(ctx, rows, out)
-		return out
-	}
-	for i, rw := range rows {
-		key := r.rowKey(rw)
-		if key == "" || r.stopped != "" || ctx.Err() != nil {
-			continue
-		}
-		if !r.afford(1) {
-			r.stopped = "--max-requests reached"
-			r.sum.Stopped = r.stopped
-			continue
-		}
-		out[i] = r.lookupFilter(ctx, rw)
+	default:
+		return nil
 	}
 	return out
 }
