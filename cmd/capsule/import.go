@@ -86,7 +86,7 @@ func importCommand(a *app) *cobra.Command {
 	f.StringVar(&file, "file", "", "the file to import, or - for standard input")
 	f.StringVar(&format, "format", "", "csv or jsonl (default from the file's extension, else csv)")
 	f.StringVar(&mode, "mode", string(importer.ModeCreate), "create, update, upsert or delete")
-	f.StringVar(&match, "match", "", "how a row finds its record: id, email, name or custom_<name> (default id, none for create)")
+	f.StringVar(&match, "match", "id", "how a row finds its record: id, email (parties), name or custom_<name>")
 	f.BoolVar(&dryRun, "dry-run", false, "check and look up everything, write nothing, report what each row would do")
 	f.StringVar(&report, "report", "", "write every row's outcome to this CSV file (row,status,id,error)")
 	f.IntVar(&maxRequests, "max-requests", 0, "stop cleanly before sending more than N requests (0: no limit)")
@@ -152,10 +152,10 @@ func runImport(ctx context.Context, a *app, file, reportPath string, opts import
 	if errors.Is(err, importer.ErrUsage) {
 		return usagef("import: %s", strings.TrimPrefix(err.Error(), importer.ErrUsage.Error()+": "))
 	}
-	if sum != nil && sum.Rows > 0 {
+	var fe *importer.FileError
+	if sum != nil && !errors.As(err, &fe) {
 		fmt.Fprintf(a.stdout, "import %s: %s\n", opts.Type, sum)
 	}
-	var fe *importer.FileError
 	var ce *importer.CheckError
 	switch {
 	case errors.As(err, &fe):

@@ -1,10 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -12,6 +15,13 @@ import (
 	"github.com/capsulecrm-go/capsule"
 	"github.com/capsulecrm-go/capsule/capsuletest"
 )
+
+// newImportServer is newServer with a budget that renews every second, so
+// that the import's pacing waits milliseconds, not Capsule's hour.
+func newImportServer(t *testing.T, opts ...capsuletest.Option) *capsuletest.Server {
+	t.Helper()
+	return newServer(t, append([]capsuletest.Option{capsuletest.WithRateLimit(10_000, time.Second)}, opts...)...)
+}
 
 func writeFile(t *testing.T, name, content string) string {
 	t.Helper()
@@ -21,7 +31,7 @@ func writeFile(t *testing.T, name, content string) string {
 }
 
 func TestImportCreatesAndReports(t *testing.T) {
-	srv := newServer(t)
+	srv := newImportServer(t)
 	in := writeFile(t, "people.csv", "first_name,last_name,email,custom_industry\nAda,Lovelace,ada@cli.test,Software\nBad,Row,bad@cli.test,Mining\n")
 	report := filepath.Join(t.TempDir(), "report.csv")
 
@@ -52,7 +62,7 @@ func TestImportCreatesAndReports(t *testing.T) {
 }
 
 func TestImportFromStdinJSONLDryRun(t *testing.T) {
-	srv := newServer(t)
+	srv := newImportServer(t)
 	stdout, stderr, code := runCLI(t, srv, "{\"name\":\"Stdin Org\"}\n{\"name\":\"Other Org\"}\n",
 		"import", "parties", "--file", "-", "--format", "jsonl", "--dry-run")
 	require.Equal(t, exitOK, code, stderr)
@@ -66,7 +76,7 @@ func TestImportFromStdinJSONLDryRun(t *testing.T) {
 }
 
 func TestImportUsageAndFileErrors(t *testing.T) {
-	srv := newServer(t)
+	srv := newImportServer(t)
 	good := writeFile(t, "x.csv", "name\nA\n")
 	for _, tc := range []struct {
 		args []string
@@ -94,7 +104,7 @@ func TestImportUsageAndFileErrors(t *testing.T) {
 }
 
 func TestImportMaxRequestsStopsAndResumes(t *testing.T) {
-	srv := newServer(t, capsuletest.WithSeed(150))
+	srv := newImportServer(t, capsuletest.WithSeed(150))
 	in := writeFile(t, "orgs.csv", "name\nM1\nM2\nM3\n")
 	stdout, stderr, code := runCLI(t, srv, "", "import", "parties", "--file", in, "--max-requests", "3")
 	assert.Equal(t, exitError, code)
@@ -103,4 +113,27 @@ func TestImportMaxRequestsStopsAndResumes(t *testing.T) {
 	stdout, stderr, code = runCLI(t, srv, "", "import", "parties", "--file", in, "--mode", "upsert", "--match", "name")
 	require.Equal(t, exitOK, code, stderr)
 	assert.Contains(t, stdout, "1 created, 0 updated, 2 unchanged")
+}
+
+func TestImportShowsProgressOnATerminal(t *testing.T) {
+	srv := newImportServer(t)
+	var b strings.Builder
+	b.WriteString("name\n")
+	for i := range 30 {
+		b.WriteString("Bar Org " + strconv.Itoa(i) + "\n")
+	}
+	in := writeFile(t, "orgs.csv", b.String())
+	env := map[string]string{"HOME": t.TempDir(), "CAPSULE_TOKEN": srv.Token, "CAPSULE_BASE_URL": srv.BaseURL}
+	var out, errOut bytes.Buffer
+	code := runWith(t.Context(), []string{"import", "parties", "--file", in}, strings.NewReader(""), &out, &errOut,
+		func(k string) string { return env[k] }, terminals{stderr: true})
+	require.Equal(t, exitOK, code, errOut.String())
+	assert.Contains(t, errOut.String(), "importing parties")
+	assert.Contains(t, errOut.String(), "/30")
+	assert.Contains(t, out.String(), "30 rows: 30 created")
+
+	// not a terminal: no bar
+	_, stderr, code := runCLI(t, srv, "", "import", "parties", "--file", in, "--mode", "upsert", "--match", "name")
+	require.Equal(t, exitOK, code)
+	assert.NotContains(t, stderr, "importing parties")
 }

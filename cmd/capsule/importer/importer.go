@@ -94,9 +94,9 @@ type Options struct {
 	Format Format
 	// Mode is ModeCreate when empty.
 	Mode Mode
-	// Match is "id", "email" (parties), "name" or a custom field column
-	// ("custom_<name>"). Empty means "id" when the file has an id column
-	// and the mode needs a match, and no match for a create.
+	// Match is "id" (the default), "email" (parties), "name" or a custom
+	// field column ("custom_<name>"); tasks are matched by id only. A row
+	// without a value for it has no match: a create or upsert creates it.
 	Match string
 	// DryRun checks and looks up everything and writes nothing; each row
 	// is reported with the status it would get.

@@ -1,12 +1,14 @@
 package importer_test
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -632,4 +634,66 @@ func TestMaxRequestsWithAFilterPerRowSpendsOnWholeRows(t *testing.T) {
 	require.NoError(t, res.err)
 	assert.Equal(t, []importer.Status{"unchanged", "unchanged", "created"}, statuses(res.rows))
 	assertOnce(t, c, "a@w.test", "b@w.test", "c@w.test")
+}
+
+func TestCreateWithIDColumnLeavesExistingRecords(t *testing.T) {
+	srv := newServer(t)
+	c := newClient(t, srv)
+	parties, _, err := c.Parties.Read(t.Context(), nil)
+	require.NoError(t, err)
+	in := fmt.Sprintf("id,name,about\n%d,Kept,changed about\n,New Org,x\n", parties[0].ID)
+	srv.ResetRequests()
+	res := run(t, c, in, importer.Options{Type: "parties"})
+	require.NoError(t, res.err)
+	assert.Equal(t, []importer.Status{"unchanged", "created"}, statuses(res.rows))
+	assert.Equal(t, parties[0].ID, res.rows[0].ID)
+	w := writes(srv)
+	require.Len(t, w, 1, "a create never changes an existing record")
+	assert.Equal(t, "POST", w[0].Method)
+}
+
+// TestLargeFileIsStreamed imports a file generated as it is read, far
+// larger than what the run may keep: the heap stays small.
+func TestLargeFileIsStreamed(t *testing.T) {
+	srv := newServer(t)
+	c := newClient(t, srv)
+	const rows = 60_000
+	about := strings.Repeat("x", 800)
+	open := func() (io.ReadCloser, error) {
+		pr, pw := io.Pipe()
+		go func() {
+			bw := bufio.NewWriter(pw)
+			fmt.Fprintln(bw, "name,about")
+			for i := range rows {
+				fmt.Fprintf(bw, "Org %d,%s\n", i, about)
+			}
+			_ = bw.Flush()
+			_ = pw.Close()
+		}()
+		return pr, nil
+	}
+	var peak uint64
+	var ms runtime.MemStats
+	n := 0
+	opts := importer.Options{Type: "parties", DryRun: true, OnRow: func(importer.RowResult) {
+		if n++; n%5000 == 0 {
+			runtime.ReadMemStats(&ms)
+			peak = max(peak, ms.HeapInuse)
+		}
+	}}
+	sum, err := importer.Run(t.Context(), c, open, opts)
+	require.NoError(t, err)
+	assert.Equal(t, rows, sum.Counts[importer.StatusCreated])
+	assert.Less(t, peak, uint64(24<<20), "a %d MB file is never held whole", rows*len(about)>>20)
+}
+
+func TestLongJSONLine(t *testing.T) {
+	srv := newServer(t)
+	c := newClient(t, srv)
+	in := `{"name":"` + strings.Repeat("y", 17<<20) + "\"}\n"
+	res := run(t, c, in, importer.Options{Type: "parties", Format: importer.FormatJSONL})
+	var fe *importer.FileError
+	require.ErrorAs(t, res.err, &fe)
+	assert.Equal(t, 1, fe.Line)
+	assert.Contains(t, fe.Error(), "longer than 16 MiB")
 }

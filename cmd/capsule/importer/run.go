@@ -65,7 +65,9 @@ func newRun(c *capsule.Client, open func() (io.ReadCloser, error), opts Options)
 	default:
 		return nil, fmt.Errorf("%w: mode %q is not create, update, upsert or delete", ErrUsage, opts.Mode)
 	}
-	if opts.Match == "" && opts.Mode != ModeCreate {
+	if opts.Match == "" {
+		// a row without an id has no key: a create makes it, an update
+		// or delete fails the checks
 		opts.Match = "id"
 	}
 	switch m := opts.Match; {
