@@ -596,12 +596,17 @@ func TestCreateAnswersFailedOrUnknown(t *testing.T) {
 		http.StatusServiceUnavailable:  importer.StatusFailed,  // Capsule refused it
 		http.StatusGatewayTimeout:      importer.StatusUnknown, // a gateway gave up: it may have been done
 		http.StatusBadGateway:          importer.StatusUnknown,
+		http.StatusTooManyRequests:     importer.StatusFailed, // refused, retried by the SDK, refused again
 	} {
 		c := newClient(t, srv, capsule.WithHTTPClient(&http.Client{Transport: answerCreates{status}}))
 		res := run(t, c, "name\nA\n", importer.Options{Type: "parties"})
 		require.NoError(t, res.err)
 		assert.Equal(t, []importer.Status{want}, statuses(res.rows), "status %d", status)
-		assert.Contains(t, res.rows[0].Err, "test answer")
+		if status == http.StatusTooManyRequests {
+			assert.Contains(t, res.rows[0].Err, "rate limit reached")
+		} else {
+			assert.Contains(t, res.rows[0].Err, "test answer")
+		}
 	}
 }
 
@@ -696,4 +701,12 @@ func TestLongJSONLine(t *testing.T) {
 	require.ErrorAs(t, res.err, &fe)
 	assert.Equal(t, 1, fe.Line)
 	assert.Contains(t, fe.Error(), "longer than 16 MiB")
+}
+
+func TestCSVWithByteOrderMark(t *testing.T) {
+	srv := newServer(t)
+	c := newClient(t, srv)
+	res := run(t, c, "\xEF\xBB\xBFname,about\nBOM Org,x\n", importer.Options{Type: "parties"})
+	require.NoError(t, res.err, "the mark spreadsheets write is not part of the first column's name")
+	assert.Equal(t, []importer.Status{"created"}, statuses(res.rows))
 }
