@@ -127,8 +127,7 @@ type Summary struct {
 	// Counts holds the number of rows of each status.
 	Counts map[Status]int
 	// Lookup says how matches were found: "none", "per-row filter",
-	// "per-row search", "show-multiple, 10 ids a request" or "one read of
-	// N candidates".
+	// "show-multiple, 10 ids a request" or "one read of N candidates".
 	Lookup string
 	// Requests is the number of requests the run sent.
 	Requests int

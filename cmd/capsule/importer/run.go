@@ -18,11 +18,11 @@ import (
 // ids one show-multiple request takes.
 const batchSize = 10
 
-// lookup strategies.
+// The lookup strategies, as the summary names them.
 const (
-	lookupNone   = "none"
-	lookupIDs    = "show-multiple, 10 ids a request"
-	lookupFilter = "per-row filter"
+	strategyNone   = "none"
+	strategyIDs    = "show-multiple, 10 ids a request"
+	strategyFilter = "per-row filter"
 )
 
 // runState is one run.
@@ -42,7 +42,6 @@ type runState struct {
 	// id -> record.
 	index   map[string][]int64
 	records map[int64]any
-	stopped string
 }
 
 func newRun(c *capsule.Client, open func() (io.ReadCloser, error), opts Options) (*runState, error) {
@@ -88,7 +87,7 @@ func newRun(c *capsule.Client, open func() (io.ReadCloser, error), opts Options)
 		return nil, err
 	}
 	return &runState{c: c, open: open, opts: opts, res: newResource(c, opts.Type), checker: checker,
-		sum: &Summary{Counts: map[Status]int{}, Lookup: lookupNone, DryRun: opts.DryRun}}, nil
+		sum: &Summary{Counts: map[Status]int{}, Lookup: strategyNone, DryRun: opts.DryRun}}, nil
 }
 
 // spend counts one request about to be sent.
@@ -127,9 +126,8 @@ func (r *runState) run(ctx context.Context) error {
 	return r.apply(ctx)
 }
 
-// stop ends the run early for why, reporting the rows not reached.
+// stop ends the run early for why.
 func (r *runState) stop(why string) error {
-	r.stopped = why
 	r.sum.Stopped = why
 	return ErrStopped
 }
@@ -166,8 +164,6 @@ func (r *runState) readRows(fn func(raw *rawRow, rw *row, bad error) error) erro
 // rowKey is the row's value of the match, normalised, or "".
 func (r *runState) rowKey(rw *row) string {
 	switch m := r.opts.Match; m {
-	case "":
-		return ""
 	case "id":
 		if id := rw.id("id"); id > 0 {
 			return strconv.FormatInt(id, 10)
@@ -191,10 +187,9 @@ func (r *runState) rowKey(rw *row) string {
 }
 
 // check is the first pass: every row is read and checked, nothing is
-// written. It returns the distinct match keys.
-func (r *runState) check(ctx context.Context) ([]string, error) {
+// written. It returns the number of distinct match keys.
+func (r *runState) check(ctx context.Context) (int, error) {
 	seen := map[string]int{}
-	var keys []string
 	failed := map[int]string{}
 	first := 0
 	err := r.readRows(func(raw *rawRow, rw *row, bad error) error {
@@ -206,7 +201,7 @@ func (r *runState) check(ctx context.Context) ([]string, error) {
 		if bad != nil {
 			reason = bad.Error()
 		} else {
-			reason = r.checkRow(rw, seen, &keys)
+			reason = r.checkRow(ctx, rw, seen)
 		}
 		if reason != "" {
 			failed[raw.num] = reason
@@ -217,10 +212,10 @@ func (r *runState) check(ctx context.Context) ([]string, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return 0, err
 	}
 	if len(failed) == 0 {
-		return keys, nil
+		return len(seen), nil
 	}
 	note := fmt.Sprintf("not applied: %d row(s) of the file failed the checks", len(failed))
 	for n := 1; n <= r.sum.Rows; n++ {
@@ -230,21 +225,20 @@ func (r *runState) check(ctx context.Context) ([]string, error) {
 			r.emit(RowResult{Row: n, Status: StatusFailed, Err: note})
 		}
 	}
-	return nil, &CheckError{Failed: len(failed), FirstRow: first, First: failed[first]}
+	return 0, &CheckError{Failed: len(failed), FirstRow: first, First: failed[first]}
 }
 
 // checkRow checks one converted row against the mode and the match.
-func (r *runState) checkRow(rw *row, seen map[string]int, keys *[]string) string {
+func (r *runState) checkRow(ctx context.Context, rw *row, seen map[string]int) string {
 	key := r.rowKey(rw)
 	if key == "" && (r.opts.Mode == ModeUpdate || r.opts.Mode == ModeDelete) {
-		return fmt.Sprintf("no %s to match: %s needs one in every row", matchColumn(r.opts.Match), r.opts.Mode)
+		return fmt.Sprintf("no %s to match: %s needs one in every row", r.opts.Match, r.opts.Mode)
 	}
 	if key != "" {
 		if prev, dup := seen[key]; dup {
-			return fmt.Sprintf("%s %q is also in row %d: a record can be matched by one row only", matchColumn(r.opts.Match), key, prev)
+			return fmt.Sprintf("%s %q is also in row %d: a record can be matched by one row only", r.opts.Match, key, prev)
 		}
 		seen[key] = rw.num
-		*keys = append(*keys, key)
 	}
 	if r.opts.Mode == ModeCreate || (r.opts.Mode == ModeUpsert && key == "") {
 		if msg := r.tab.checkCreate(rw); msg != "" {
@@ -253,7 +247,7 @@ func (r *runState) checkRow(rw *row, seen map[string]int, keys *[]string) string
 	}
 	if r.opts.Mode != ModeDelete {
 		create := r.opts.Mode == ModeCreate || (r.opts.Mode == ModeUpsert && key == "")
-		return r.checkWrite(context.Background(), rw, create)
+		return r.checkWrite(ctx, rw, create)
 	}
 	return ""
 }
@@ -280,26 +274,19 @@ func (r *runState) checkWrite(ctx context.Context, rw *row, create bool) string 
 	return ""
 }
 
-func matchColumn(m string) string {
-	if m == "" {
-		return "id"
-	}
-	return m
-}
-
 // chooseLookup decides how rows find their records: a request per row (or
 // per 10 ids), or one read of every candidate when that costs less than
 // half of the per-row requests. The full read stops as soon as it would
 // cost more, so a large account is never read whole for a small file.
-func (r *runState) chooseLookup(ctx context.Context, keys []string) error {
-	if r.opts.Match == "" || len(keys) == 0 {
+func (r *runState) chooseLookup(ctx context.Context, keys int) error {
+	if keys == 0 {
 		return nil
 	}
-	perRow := len(keys)
-	r.sum.Lookup = lookupFilter
+	perRow := keys
+	r.sum.Lookup = strategyFilter
 	if r.opts.Match == "id" {
-		perRow = (len(keys) + batchSize - 1) / batchSize
-		r.sum.Lookup = lookupIDs
+		perRow = (keys + batchSize - 1) / batchSize
+		r.sum.Lookup = strategyIDs
 	}
 	limit := perRow / 2
 	if r.res.list == nil || limit < 1 {
@@ -366,7 +353,7 @@ func (r *runState) apply(ctx context.Context) error {
 		return err
 	}
 	flush()
-	if r.stopped != "" {
+	if r.sum.Stopped != "" {
 		return ErrStopped
 	}
 	return nil
@@ -378,11 +365,10 @@ func (r *runState) applyBatch(ctx context.Context, rows []*row) {
 	}
 	results := r.lookupBatch(ctx, rows)
 	for i, rw := range rows {
-		if r.stopped == "" && ctx.Err() != nil {
-			r.stopped = "interrupted: " + ctx.Err().Error()
-			r.sum.Stopped = r.stopped
+		if r.sum.Stopped == "" && ctx.Err() != nil {
+			r.sum.Stopped = "interrupted: " + ctx.Err().Error()
 		}
-		if r.stopped == "" && results == nil && r.rowKey(rw) != "" {
+		if r.sum.Stopped == "" && results == nil && r.rowKey(rw) != "" {
 			// a filter per row, each just before the row's write, so that
 			// a budget is spent on whole rows
 			if r.afford(2) {
@@ -390,8 +376,7 @@ func (r *runState) applyBatch(ctx context.Context, rows []*row) {
 				r.emitRow(ctx, rw, f)
 				continue
 			}
-			r.stopped = "--max-requests reached"
-			r.sum.Stopped = r.stopped
+			r.sum.Stopped = "--max-requests reached"
 		}
 		var f found
 		if results != nil {
@@ -407,8 +392,8 @@ func (r *runState) applyBatch(ctx context.Context, rows []*row) {
 // emitRow applies one row and reports it, or reports it not attempted
 // once the run has stopped.
 func (r *runState) emitRow(ctx context.Context, rw *row, f found) {
-	if r.stopped != "" {
-		r.emit(RowResult{Row: rw.num, Status: StatusFailed, Err: "not attempted: " + r.stopped})
+	if r.sum.Stopped != "" {
+		r.emit(RowResult{Row: rw.num, Status: StatusFailed, Err: "not attempted: " + r.sum.Stopped})
 		return
 	}
 	r.emit(r.applyRow(ctx, rw, f))
@@ -420,7 +405,6 @@ func (r *runState) emitRow(ctx context.Context, rw *row, f found) {
 func (r *runState) lookupBatch(ctx context.Context, rows []*row) []found {
 	out := make([]found, len(rows))
 	switch {
-	case r.opts.Match == "":
 	case r.index != nil:
 		for i, rw := range rows {
 			out[i] = r.fromIndex(r.rowKey(rw))
@@ -469,8 +453,7 @@ func (r *runState) lookupIDs(ctx context.Context, rows []*row, out []found) {
 		return
 	}
 	if !r.afford(2) { // the lookup and at least one write
-		r.stopped = "--max-requests reached"
-		r.sum.Stopped = r.stopped
+		r.sum.Stopped = "--max-requests reached"
 		return
 	}
 	byID := map[int64]any{}
@@ -616,9 +599,8 @@ func (r *runState) write(res RowResult, ok Status, do func() (int64, error)) Row
 		return res
 	}
 	if !r.afford(1) {
-		r.stopped = "--max-requests reached"
-		r.sum.Stopped = r.stopped
-		res.Status, res.Err = StatusFailed, "not attempted: "+r.stopped
+		r.sum.Stopped = "--max-requests reached"
+		res.Status, res.Err = StatusFailed, "not attempted: "+r.sum.Stopped
 		return res
 	}
 	r.spend()
