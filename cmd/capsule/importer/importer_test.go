@@ -605,7 +605,8 @@ func TestCreateAnswersFailedOrUnknown(t *testing.T) {
 		if status == http.StatusTooManyRequests {
 			assert.Contains(t, res.rows[0].Err, "rate limit reached")
 		} else {
-			assert.Contains(t, res.rows[0].Err, "test answer")
+			assert.Contains(t, res.rows[0].Err, fmt.Sprintf("Capsule answered %d test answer", status))
+			assert.NotContains(t, res.rows[0].Err, "http://", "the URL is the same for every row")
 		}
 	}
 }

@@ -618,9 +618,16 @@ func (r *runState) write(res RowResult, ok Status, do func() (int64, error)) Row
 	return res
 }
 
-// oneLine keeps a reason on one line of the report.
+// oneLine keeps a reason on one line of the report. Capsule's answer is
+// given without the request's method and URL, which every row of a type
+// shares.
 func oneLine(err error) string {
-	return strings.Join(strings.Fields(err.Error()), " ")
+	msg := err.Error()
+	var ae *capsule.APIError
+	if errors.As(err, &ae) {
+		msg = strings.Replace(msg, fmt.Sprintf("capsule: %s %s: ", ae.Method, ae.URL), "Capsule answered ", 1)
+	}
+	return strings.Join(strings.Fields(msg), " ")
 }
 
 // mayHaveApplied reports whether a create that failed with err may still
