@@ -74,6 +74,30 @@ func TestCreatePartiesEveryColumnAndFieldType(t *testing.T) {
 	news, ok, _ = alan.Fields.Bool("Newsletter")
 	assert.True(t, ok)
 	assert.False(t, news, "\"no\" is false")
+
+	// the same file again, matched by name: every cell is already there
+	srv.ResetRequests()
+	again := run(t, c, partiesCSV, importer.Options{Type: "parties", Mode: importer.ModeUpsert, Match: "name"})
+	require.NoError(t, again.err)
+	assert.Equal(t, []importer.Status{"unchanged", "unchanged", "unchanged"}, statuses(again.rows))
+	assert.Equal(t, []int64{res.rows[0].ID, res.rows[1].ID, res.rows[2].ID}, []int64{again.rows[0].ID, again.rows[1].ID, again.rows[2].ID})
+	assert.Empty(t, writes(srv))
+}
+
+func TestMaxRequestsWithShowMultiple(t *testing.T) {
+	srv := newServer(t)
+	c := newClient(t, srv)
+	parties, _, err := c.Parties.Read(t.Context(), nil)
+	require.NoError(t, err)
+	in := fmt.Sprintf("id,about\n%d,m1\n%d,m2\n", parties[0].ID, parties[1].ID)
+	srv.ResetRequests()
+	res := run(t, c, in, importer.Options{Type: "parties", Mode: importer.ModeUpdate, MaxRequests: 2})
+	require.ErrorIs(t, res.err, importer.ErrStopped)
+	assert.Equal(t, []importer.Status{"failed", "failed"}, statuses(res.rows), "no room for a lookup and a write")
+	assert.Len(t, srv.Requests(), 1, "the definitions only")
+	res = run(t, c, in, importer.Options{Type: "parties", Mode: importer.ModeUpdate, MaxRequests: 3})
+	require.ErrorIs(t, res.err, importer.ErrStopped)
+	assert.Equal(t, []importer.Status{"updated", "failed"}, statuses(res.rows))
 }
 
 func TestUpsertByEmailTwiceWritesOnce(t *testing.T) {
