@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/spf13/cobra"
 
@@ -135,10 +136,13 @@ func runImport(ctx context.Context, a *app, file, reportPath string, opts import
 		prev = done
 	}
 
-	c, err := a.client(ctx, capsule.WithPacing(true))
+	// every attempt counts against --max-requests, retries included
+	var sent atomic.Int64
+	c, err := a.client(ctx, capsule.WithPacing(true), capsule.WithObserver(func(capsule.RequestEvent) { sent.Add(1) }))
 	if err != nil {
 		return err
 	}
+	opts.RequestsSent = func() int { return int(sent.Load()) }
 	sum, err := importer.Run(ctx, c, open, opts)
 	if bar != nil {
 		bar.Finish()

@@ -102,9 +102,13 @@ type Options struct {
 	// is reported with the status it would get.
 	DryRun bool
 	// MaxRequests stops the run cleanly before a row that would take the
-	// requests sent past it; 0 means no limit. Requests are counted as the
-	// engine sends them (the SDK's retries of a refused request aside).
+	// requests sent past it; 0 means no limit.
 	MaxRequests int
+	// RequestsSent, when set, counts the requests the client has sent so
+	// far, retries included (a WithObserver counter of every attempt); the
+	// run measures MaxRequests and Summary.Requests with it. Without it the
+	// run counts its own calls, each retry aside.
+	RequestsSent func() int
 	// OnRow, when set, is called with each row's outcome, in row order.
 	OnRow func(RowResult)
 	// Progress, when set, is called after each row of the writing pass

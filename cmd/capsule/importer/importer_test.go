@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/capsulecrm-go/capsule"
@@ -734,4 +735,17 @@ func TestCSVWithByteOrderMark(t *testing.T) {
 	res := run(t, c, "\xEF\xBB\xBFname,about\nBOM Org,x\n", importer.Options{Type: "parties"})
 	require.NoError(t, res.err, "the mark spreadsheets write is not part of the first column's name")
 	assert.Equal(t, []importer.Status{"created"}, statuses(res.rows))
+}
+
+func TestRequestsSentCountsRetries(t *testing.T) {
+	srv := newServer(t)
+	var sent atomic.Int64
+	c := newClient(t, srv, capsule.WithObserver(func(capsule.RequestEvent) { sent.Add(1) }))
+	sent.Store(100) // what the client sent before the run does not count
+	srv.FailNext(1, http.StatusServiceUnavailable)
+	res := run(t, c, "name\nR1\nR2\n", importer.Options{Type: "parties", MaxRequests: 3,
+		RequestsSent: func() int { return int(sent.Load()) }})
+	require.ErrorIs(t, res.err, importer.ErrStopped)
+	assert.Equal(t, 3, res.sum.Requests, "the definitions twice (a retry), one create")
+	assert.Equal(t, []importer.Status{"created", "failed"}, statuses(res.rows))
 }

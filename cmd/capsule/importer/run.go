@@ -42,6 +42,9 @@ type runState struct {
 	// id -> record.
 	index   map[string][]int64
 	records map[int64]any
+	// own counts the requests the run sent; sentBefore is RequestsSent
+	// when it started.
+	own, sentBefore int
 }
 
 func newRun(c *capsule.Client, open func() (io.ReadCloser, error), opts Options) (*runState, error) {
@@ -91,14 +94,30 @@ func newRun(c *capsule.Client, open func() (io.ReadCloser, error), opts Options)
 }
 
 // spend counts one request about to be sent.
-func (r *runState) spend() { r.sum.Requests++ }
+func (r *runState) spend() {
+	r.own++
+	r.sum.Requests = r.used()
+}
+
+// used is the number of requests sent since the run started.
+func (r *runState) used() int {
+	if r.opts.RequestsSent != nil {
+		return r.opts.RequestsSent() - r.sentBefore
+	}
+	return r.own
+}
 
 // afford reports whether n more requests fit in MaxRequests.
 func (r *runState) afford(n int) bool {
+	r.sum.Requests = r.used()
 	return r.opts.MaxRequests == 0 || r.sum.Requests+n <= r.opts.MaxRequests
 }
 
 func (r *runState) run(ctx context.Context) error {
+	if r.opts.RequestsSent != nil {
+		r.sentBefore = r.opts.RequestsSent()
+	}
+	defer func() { r.sum.Requests = r.used() }()
 	var defs capsule.FieldDefinitions
 	if e, ok := entities[r.opts.Type]; ok {
 		if !r.afford(1) {
