@@ -4,9 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/capsulecrm-go/capsule"
 	"github.com/capsulecrm-go/capsule/cmd/capsule/columns"
@@ -36,9 +38,43 @@ type column struct {
 	enum []string
 }
 
-// readOnly are the mirror's columns that Capsule computes; an exported
-// file keeps them, and the import skips them.
-var readOnly = []string{"created_at", "updated_at", "last_contacted_at"}
+// models are the SDK models whose keys the mirror turns into columns.
+var models = map[string]reflect.Type{
+	"parties":       reflect.TypeFor[capsule.Party](),
+	"opportunities": reflect.TypeFor[capsule.Opportunity](),
+	"kases":         reflect.TypeFor[capsule.Kase](),
+	"tasks":         reflect.TypeFor[capsule.Task](),
+}
+
+// mirrorColumns are the columns the mirror makes of a model's keys
+// (DESIGN.md §7): the snake_case key, <key>_id for a nested reference,
+// value_amount and value_currency for money. Child collections (slices)
+// have tables of their own.
+func mirrorColumns(t reflect.Type) []string {
+	var out []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "" || name == "-" || f.Type.Kind() == reflect.Slice {
+			continue
+		}
+		col := columns.SnakeCase(name)
+		ft := f.Type
+		if ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		switch {
+		case ft == reflect.TypeFor[capsule.Money]():
+			out = append(out, col+"_amount", col+"_currency")
+		case ft.Kind() == reflect.Struct && ft != reflect.TypeFor[time.Time]() && ft != reflect.TypeFor[capsule.Date]() &&
+			ft != reflect.TypeFor[capsule.TimeOfDay]():
+			out = append(out, col+"_id")
+		default:
+			out = append(out, col)
+		}
+	}
+	return out
+}
 
 // tableColumns are the writable columns of each type, named as the mirror
 // names them (DESIGN.md §7: snake_case keys, references as <key>_id,
@@ -53,7 +89,6 @@ var tableColumns = map[string][]column{
 		{name: "organisation_id", kind: kID}, {name: "organisation"},
 		{name: "email", kind: kEmail}, {name: "phone"}, {name: "website"},
 		{name: "tags", kind: kTags},
-		{name: "picture_url", kind: kReadOnly},
 	},
 	"opportunities": {
 		{name: "id", kind: kID}, {name: "name"}, {name: "description"},
@@ -65,8 +100,6 @@ var tableColumns = map[string][]column{
 			capsule.DurationWeek, capsule.DurationMonth, capsule.DurationQuarter, capsule.DurationYear}},
 		{name: "duration", kind: kInt},
 		{name: "tags", kind: kTags},
-		{name: "closed_on", kind: kReadOnly}, {name: "last_stage_changed_at", kind: kReadOnly},
-		{name: "last_open_milestone_id", kind: kReadOnly}, {name: "status", kind: kReadOnly},
 	},
 	"kases": {
 		{name: "id", kind: kID}, {name: "name"}, {name: "description"},
@@ -75,7 +108,6 @@ var tableColumns = map[string][]column{
 		{name: "opportunity_id", kind: kID}, {name: "stage_id", kind: kID},
 		{name: "expected_close_on", kind: kDate},
 		{name: "tags", kind: kTags},
-		{name: "closed_on", kind: kReadOnly},
 	},
 	"tasks": {
 		{name: "id", kind: kID}, {name: "description"}, {name: "detail"},
@@ -83,8 +115,6 @@ var tableColumns = map[string][]column{
 		{name: "status", kind: kEnum, enum: []string{string(capsule.TaskStatusOpen), string(capsule.TaskStatusCompleted)}},
 		{name: "party_id", kind: kID}, {name: "opportunity_id", kind: kID}, {name: "kase_id", kind: kID},
 		{name: "owner_id", kind: kID},
-		{name: "completed_at", kind: kReadOnly}, {name: "completed_by", kind: kReadOnly},
-		{name: "has_track", kind: kReadOnly}, {name: "next_task_id", kind: kReadOnly},
 	},
 }
 
@@ -106,8 +136,12 @@ func newTable(typ string, defs capsule.FieldDefinitions) *table {
 	for _, c := range tableColumns[typ] {
 		t.cols[c.name] = c
 	}
-	for _, name := range readOnly {
-		t.cols[name] = column{name: name, kind: kReadOnly}
+	// the mirror's other columns are what Capsule computes: an exported
+	// file keeps them, and the import skips them
+	for _, name := range mirrorColumns(models[typ]) {
+		if _, writable := t.cols[name]; !writable {
+			t.cols[name] = column{name: name, kind: kReadOnly}
+		}
 	}
 	names := columns.Custom(defs)
 	for _, d := range defs {

@@ -749,3 +749,30 @@ func TestRequestsSentCountsRetries(t *testing.T) {
 	assert.Equal(t, 3, res.sum.Requests, "the definitions twice (a retry), one create")
 	assert.Equal(t, []importer.Status{"created", "failed"}, statuses(res.rows))
 }
+
+// TestMirrorColumnsCapsuleComputesAreSkipped imports rows with the
+// mirror's read-only columns (named from the SDK models' keys): they are
+// accepted and never sent.
+func TestMirrorColumnsCapsuleComputesAreSkipped(t *testing.T) {
+	srv := newServer(t)
+	c := newClient(t, srv)
+	parties, _, err := c.Parties.Read(t.Context(), nil)
+	require.NoError(t, err)
+	in := fmt.Sprintf("id,picture_url,missing_important_fields,is_restricted,created_at,updated_at,last_contacted_at\n%d,https://pic.test/x.png,true,false,2020-01-01T00:00:00Z,2020-01-01T00:00:00Z,\n", parties[0].ID)
+	srv.ResetRequests()
+	res := run(t, c, in, importer.Options{Type: "parties", Mode: importer.ModeUpdate})
+	require.NoError(t, res.err)
+	assert.Equal(t, []importer.Status{"unchanged"}, statuses(res.rows))
+	assert.Empty(t, writes(srv))
+
+	for typ, header := range map[string]string{
+		"opportunities": "id,status,closed_on,last_open_milestone_id,last_stage_changed_at",
+		"kases":         "id,closed_on,created_at",
+		"tasks":         "id,completed_at,completed_by,has_track,next_task_id,days_after,active",
+	} {
+		res := run(t, c, header+"\n", importer.Options{Type: typ, Mode: importer.ModeUpdate})
+		assert.NoError(t, res.err, typ)
+	}
+	res = run(t, c, "id,enrichment\n", importer.Options{Type: "parties", Mode: importer.ModeUpdate})
+	assert.ErrorContains(t, res.err, `unknown column "enrichment"`, "a raw JSON key is not a column")
+}
