@@ -335,6 +335,21 @@ func (t *table) checkCreate(r *row) string {
 	return ""
 }
 
+// checkCapture reports a custom field that the row's party type does not
+// take (a definition for organisations only, set on a person), or "".
+func (t *table) checkCapture(r *row) string {
+	typ := partyType(r)
+	if t.typ != "parties" || typ == "" {
+		return ""
+	}
+	for col, d := range t.custom {
+		if _, set := r.vals[col]; set && d.CaptureRule != nil && string(*d.CaptureRule) != typ {
+			return fmt.Sprintf("column %s: field %q is for %ss only, and this row is a %s", col, d.Name, *d.CaptureRule, typ)
+		}
+	}
+	return ""
+}
+
 // partyType is the row's type, or the one its names imply.
 func partyType(r *row) string {
 	switch {

@@ -357,6 +357,7 @@ func TestChecksBeforeTheFirstWrite(t *testing.T) {
 		{"no id to match", "parties", "update", "", "id,about\n,x\n", "no id to match", 1},
 		{"duplicate key", "parties", "upsert", "email", "name,email\nA,a@x.test\nB,A@x.test\n", "is also in row 1", 2},
 		{"bad enum", "parties", "create", "", "type,name\ncompany,A\n", `"company" is not one of person, organisation`, 1},
+		{"field for organisations on a person", "parties", "create", "", "first_name,custom_employees\nAda,3\n", `field "Employees" is for organisations only, and this row is a person`, 1},
 		{"bad email", "parties", "create", "", "name,email\nA,not-an-address\n", "is not an e-mail address", 1},
 		{"currency without amount", "opportunities", "create", "", "name,party_id,milestone_id,value_currency\nD,1,1,GBP\n", "value_currency needs value_amount", 1},
 		{"sdk check", "tasks", "create", "", "description,due_on,status\nX,2026-01-01,OPEN\n ,2026-01-01,\n", "Description: must not be empty", 2},

@@ -264,6 +264,9 @@ func (r *runState) checkRow(ctx context.Context, rw *row, seen map[string]int) s
 			return msg
 		}
 	}
+	if msg := r.tab.checkCapture(rw); msg != "" {
+		return msg
+	}
 	if r.opts.Mode != ModeDelete {
 		create := r.opts.Mode == ModeCreate || (r.opts.Mode == ModeUpsert && key == "")
 		return r.checkWrite(ctx, rw, create)
