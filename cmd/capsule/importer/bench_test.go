@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -16,14 +17,20 @@ import (
 )
 
 // partyRows is a CSV of n new parties with a value in each custom field
-// type (text, number, boolean, date, list, link), tags and an e-mail.
+// type (text, number, boolean, date, list, link), tags and an e-mail;
+// every other one is an organisation.
 func partyRows(n int) string {
 	var b strings.Builder
-	b.WriteString("type,first_name,last_name,email,tags,custom_account_code,custom_employees,custom_newsletter,custom_renewal_date,custom_industry,custom_crm_link\n")
+	b.WriteString("type,first_name,last_name,name,email,tags,custom_account_code,custom_employees,custom_newsletter,custom_renewal_date,custom_industry,custom_crm_link\n")
 	industries := []string{"Software", "Retail", "Manufacturing", "Healthcare", "Finance"}
 	for i := range n {
-		fmt.Fprintf(&b, "person,First%d,Last%d,p%d@bench.test,VIP;Lead,AC-%d,%d,%t,2026-%02d-%02d,%s,https://crm.test/%d\n",
-			i, i, i, i, i%500, i%2 == 0, i%12+1, i%28+1, industries[i%5], i)
+		// Employees is a field for organisations only
+		who, employees := fmt.Sprintf("person,First%d,Last%d,", i, i), ""
+		if i%2 == 1 {
+			who, employees = fmt.Sprintf("organisation,,,Org %d", i), strconv.Itoa(i%500)
+		}
+		fmt.Fprintf(&b, "%s,p%d@bench.test,VIP;Lead,AC-%d,%s,%t,2026-%02d-%02d,%s,https://crm.test/%d\n",
+			who, i, i, employees, i%2 == 0, i%12+1, i%28+1, industries[i%5], i)
 	}
 	return b.String()
 }
