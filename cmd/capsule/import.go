@@ -36,11 +36,13 @@ create needs, match keys not repeated); a file with a bad row writes nothing.
 each row would do.
 
 --match finds the record a row updates, upserts or deletes: id (the default),
-email, name or a custom field column. Two matches: the row fails as
-ambiguous. A create is sent once: when its answer is lost the row is
-"unknown", and running the same file with --mode upsert finds it by its
-match. Any interrupted run can be run again with the same command; rows
-already applied are "unchanged".
+email (parties), name or a custom field column (tasks: id only). Two matches:
+the row fails as ambiguous. A row without a value for the match is created by
+create and upsert; a create leaves a matched record alone. A create is sent
+once: when its answer is lost the row is "unknown", and running the same file
+with --mode upsert finds it by its match. An interrupted run can be run again
+with the same command (a create needs a match for that); rows already applied
+are "unchanged".
 
 --report PATH writes CSV row,status,id,error for every row; the summary line
 counts each status. Requests are paced to stay inside the rate budget;
@@ -49,7 +51,6 @@ failed, 2 a usage error.`
 
 const importExample = `  capsule import parties --file people.csv --mode upsert --match email --report out.csv
   capsule import opportunities --file deals.jsonl --dry-run
-  capsule export ... && capsule import parties --file parties.csv --mode update
   cat tasks.csv | capsule import tasks --file -`
 
 func importCommand(a *app) *cobra.Command {
