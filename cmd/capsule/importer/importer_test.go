@@ -775,3 +775,26 @@ func TestMirrorColumnsCapsuleComputesAreSkipped(t *testing.T) {
 		assert.NoError(t, res.err, typ)
 	}
 }
+
+// TestDeleteWhoseAnswerIsLost: the SDK repeats the delete (it is
+// idempotent), Capsule answers 404 as it is gone, and the row is deleted.
+func TestDeleteWhoseAnswerIsLost(t *testing.T) {
+	srv := newServer(t)
+	once := false
+	lose := &loseAnswers{pick: func(r *http.Request) bool {
+		if r.Method == http.MethodDelete && !once {
+			once = true
+			return true
+		}
+		return false
+	}}
+	c := newClient(t, srv, capsule.WithHTTPClient(&http.Client{Transport: lose}))
+	created := run(t, c, "name\nGone Org\n", importer.Options{Type: "parties"})
+	require.NoError(t, created.err)
+	srv.ResetRequests()
+	res := run(t, c, fmt.Sprintf("id\n%d\n", created.rows[0].ID), importer.Options{Type: "parties", Mode: importer.ModeDelete})
+	require.NoError(t, res.err)
+	assert.Equal(t, []importer.Status{"deleted"}, statuses(res.rows))
+	assert.Equal(t, 1, lose.lost)
+	assert.Len(t, writes(srv), 2, "sent, lost, sent again")
+}
