@@ -14,6 +14,7 @@ import (
 	"github.com/capsulecrm-go/capsule"
 	"github.com/capsulecrm-go/capsule/capsuletest"
 	"github.com/capsulecrm-go/capsule/cmd/capsule/importer"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -126,4 +127,14 @@ func isCreate(r *http.Request) bool {
 func randomly(p float64, seed uint64) func(*http.Request) bool {
 	rng := rand.New(rand.NewPCG(seed, seed+1))
 	return func(r *http.Request) bool { return isCreate(r) && rng.Float64() < p }
+}
+
+// assertOnce checks that each address belongs to exactly one party.
+func assertOnce(t *testing.T, c *capsule.Client, emails ...string) {
+	t.Helper()
+	for _, e := range emails {
+		ps, _, err := c.Parties.Filter(t.Context(), capsule.Where("email", capsule.OpIs, e), nil)
+		require.NoError(t, err)
+		assert.Len(t, ps, 1, e)
+	}
 }
