@@ -58,7 +58,7 @@ func BenchmarkDecodePage(b *testing.B) {
 		b.SetBytes(int64(len(page)))
 		for b.Loop() {
 			var items []*Party
-			if err := decodeEnvelope(bytes.NewReader(page), "parties", &items); err != nil || len(items) != 100 {
+			if err := decodeEnvelope(page, "parties", &items); err != nil || len(items) != 100 {
 				b.Fatal(err, len(items))
 			}
 		}
