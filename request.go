@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -75,7 +76,7 @@ type listQuery interface{ listOptions() *ListOptions }
 const sinceLayout = "2006-01-02T15:04:05Z"
 
 func (c *Client) buildURL(path string, opts any) (string, error) {
-	if strings.HasPrefix(path, "/") || strings.Contains(path, "..") || strings.ContainsAny(path, "?#") {
+	if strings.HasPrefix(path, "/") || strings.ContainsAny(path, "?#") || slices.ContainsFunc(strings.Split(path, "/"), isDotSegment) {
 		return "", invalidArg("path", "%q is not a relative API path", path)
 	}
 	u := c.baseURL.ResolveReference(&url.URL{Path: path})
@@ -109,6 +110,9 @@ func (c *Client) buildURL(path string, opts any) (string, error) {
 	}
 	return u.String(), nil
 }
+
+// isDotSegment reports a path segment that would climb out of the API.
+func isDotSegment(seg string) bool { return seg == "." || seg == ".." }
 
 // encodeBody marshals in, wrapped in its envelope when key is set.
 func encodeBody(in any, key string) ([]byte, error) {
