@@ -227,3 +227,20 @@ func TestWebhookPanicIsRecovered(t *testing.T) {
 	abort := NewWebhookHandler().OnOther(func(context.Context, *WebhookEvent) error { panic(http.ErrAbortHandler) })
 	assert.PanicsWithValue(t, http.ErrAbortHandler, func() { deliver(t, abort, http.MethodPost, body) })
 }
+
+// Found by FuzzFieldValue (testdata/fuzz/FuzzFieldValue): strconv reads
+// these strings as numbers, but JSON cannot carry them, so the request
+// failed while encoding instead of with ErrInvalidArgument.
+func TestNumberFieldRefusesStringsThatAreNotJSONNumbers(t *testing.T) {
+	t.Parallel()
+	def := &FieldDefinition{ID: 2, Name: "Score", Type: FieldTypeNumber}
+	for _, s := range []string{"NaN", "nan", "Inf", "-Infinity", "0x1p3", " 0x10 ", "1_000", "+1", ".5", "1e400"} {
+		_, err := def.Value(s)
+		assert.ErrorIs(t, err, ErrInvalidArgument, "%q", s)
+	}
+	for _, s := range []string{"12", "-1.5", " 3e2 ", "0"} {
+		change, err := def.Value(s)
+		require.NoError(t, err, "%q", s)
+		testJSONMarshal(t, change, `{"definition":{"id":2},"value":`+strings.TrimSpace(s)+`}`)
+	}
+}
