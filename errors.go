@@ -157,7 +157,8 @@ const maxMessage = 200
 
 // newAPIError builds an *APIError from a response and its (capped) body,
 // with the secrets (the bearer token sent) taken out of everything it
-// keeps, in case the server echoes the Authorization header.
+// keeps, in case the server echoes the Authorization header. The message
+// and field errors are read from the redacted body, so they are clean too.
 func newAPIError(method, rawURL string, resp *http.Response, body []byte, secrets ...string) *APIError {
 	body = redactBody(body, secrets...)
 	e := &APIError{
@@ -178,13 +179,6 @@ func newAPIError(method, rawURL string, resp *http.Response, body []byte, secret
 			e.Message = parsed.Error
 		}
 		e.Errors = parsed.Errors
-		// JSON escapes may spell a secret differently from the raw body.
-		e.Message = redactString(e.Message, secrets...)
-		for i := range e.Errors {
-			e.Errors[i].Message = redactString(e.Errors[i].Message, secrets...)
-			e.Errors[i].Field = redactString(e.Errors[i].Field, secrets...)
-			e.Errors[i].Resource = redactString(e.Errors[i].Resource, secrets...)
-		}
 	} else {
 		e.Message = cutMessage(strings.TrimSpace(string(body)), maxMessage)
 	}

@@ -86,12 +86,27 @@ func TestResponseSizeIsCapped(t *testing.T) {
 		assert.EqualValues(t, 1, rec.ID)
 	}
 
-	_, err := NewClient(WithToken("x"), WithMaxResponseSize(0))
+	// A Content-Length past the cap fails before any buffer is sized by it.
+	huge, err := NewClient(WithToken("x"), WithBaseURL("https://api.example/api/v2"), WithRetryPolicy(nil),
+		WithHTTPClient(&http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			return &http.Response{StatusCode: 200, Header: http.Header{}, ContentLength: 1 << 50,
+				Body: io.NopCloser(strings.NewReader(`{"record":{"id":1}}`)), Request: r}, nil
+		})}))
+	require.NoError(t, err)
+	_, err = huge.call(t.Context(), &request{method: http.MethodGet, path: "records/1", outKey: "record"}, &record{})
+	require.ErrorIs(t, err, ErrResponseTooLarge)
+	assert.Contains(t, err.Error(), "announced")
+
+	_, err = NewClient(WithToken("x"), WithMaxResponseSize(0))
 	assert.ErrorIs(t, err, ErrInvalidArgument)
 	d, err := NewClient(WithToken("x"))
 	require.NoError(t, err)
 	assert.EqualValues(t, 32<<20, d.maxBody, "the default cap is 32 MiB")
 }
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 func TestAPIErrorMessageIsCutOnARuneBoundary(t *testing.T) {
 	t.Parallel()
@@ -161,7 +176,10 @@ func TestJobIDIsOneSafeSegmentEscapedOnce(t *testing.T) {
 	sent := refuseRequests(t, mux)
 	for _, id := range []string{"", "  ", ".", "..", "a/b", "../parties", `a\b`, "a?b", "a#b", "a\nb", "a\x00"} {
 		_, _, err := c.Jobs.ReadSingle(t.Context(), id)
-		assert.ErrorIs(t, err, ErrInvalidArgument, "%q", id)
+		var argErr *ArgError
+		if assert.ErrorAs(t, err, &argErr, "%q", id) {
+			assert.Equal(t, "id", argErr.Arg, "the error names the id, %q", id)
+		}
 		_, _, err = c.Jobs.Wait(t.Context(), id, time.Millisecond)
 		assert.ErrorIs(t, err, ErrInvalidArgument, "%q", id)
 	}

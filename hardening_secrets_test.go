@@ -2,11 +2,13 @@ package capsule
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -126,6 +128,35 @@ func TestRefreshOutageIsRetried(t *testing.T) {
 	require.Error(t, err)
 	assert.EqualValues(t, 4, calls.Load(), "an outage of the token endpoint is retried as the policy allows")
 	assert.NotErrorIs(t, err, ErrUnauthorized)
+}
+
+// failingSource is a token source of the caller's own that fails with err.
+type failingSource struct {
+	calls atomic.Int32
+	err   error
+}
+
+func (s *failingSource) Token() (*oauth2.Token, error) {
+	s.calls.Add(1)
+	return nil, s.err
+}
+
+func TestOwnTokenSourceFailures(t *testing.T) {
+	t.Parallel()
+	// A network error of the caller's source is retried like a transport
+	// error; any other failure is final and an authentication error.
+	netErr := &failingSource{err: &url.Error{Op: "Post", URL: "https://idp.example/token", Err: errors.New("connection reset")}}
+	c, _ := setup(t, WithTokenSource(netErr))
+	_, _, err := recordsEP(c).get(t.Context(), 1, nil)
+	require.Error(t, err)
+	assert.EqualValues(t, 4, netErr.calls.Load())
+	assert.NotErrorIs(t, err, ErrUnauthorized)
+
+	refused := &failingSource{err: errors.New("no token for you")}
+	c, _ = setup(t, WithTokenSource(refused))
+	_, _, err = recordsEP(c).get(t.Context(), 1, nil)
+	require.ErrorIs(t, err, ErrUnauthorized)
+	assert.EqualValues(t, 1, refused.calls.Load())
 }
 
 func TestEchoedBearerTokenIsRedactedFromAPIErrors(t *testing.T) {
