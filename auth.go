@@ -86,6 +86,9 @@ func TokenSource(cfg *oauth2.Config, tok *oauth2.Token, onRefresh func(*oauth2.T
 // Capsule refused its current access token. Only TokenSource's source is
 // one: a personal token cannot be refreshed.
 type refresher interface {
+	// canRefresh reports whether there is a refresh token to refresh
+	// with; without one, a 401 is returned as it came.
+	canRefresh() bool
 	// refreshAfter401 refreshes unless the current access token differs
 	// from stale (another request refreshed it already) and returns the
 	// token to replay with.
@@ -110,6 +113,12 @@ func (n *refreshingSource) Token() (*oauth2.Token, error) {
 		return n.tok, nil
 	}
 	return n.refreshLocked()
+}
+
+func (n *refreshingSource) canRefresh() bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.tok.RefreshToken != ""
 }
 
 func (n *refreshingSource) refreshAfter401(stale string) (*oauth2.Token, error) {

@@ -125,6 +125,20 @@ func TestPersonalTokenIsNeverRefreshed(t *testing.T) {
 	assert.EqualValues(t, 1, count(seen, "Bearer "+testToken), "no replay")
 }
 
+func TestUnauthorizedWithoutARefreshTokenIsReturnedAsIs(t *testing.T) {
+	t.Parallel()
+	ts := newTokenServer(t)
+	src := TokenSource(ts.config(), &oauth2.Token{AccessToken: "access-0"}, nil)
+	c, mux := setup(t, WithTokenSource(src))
+	seen := unauthorizedAPI(t, c, mux)
+	_, _, err := recordsEP(c).get(t.Context(), 1, nil)
+	var apiErr *APIError
+	require.ErrorAs(t, err, &apiErr, "the 401 itself, not a failed refresh")
+	assert.Equal(t, http.StatusUnauthorized, apiErr.StatusCode)
+	assert.EqualValues(t, 1, count(seen, "Bearer access-0"))
+	assert.Zero(t, ts.refreshes.Load())
+}
+
 func TestUnauthorizedUploadIsReplayedOnlyWhenRewindable(t *testing.T) {
 	t.Parallel()
 	ts := newTokenServer(t)

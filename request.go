@@ -185,7 +185,7 @@ func (c *Client) call(ctx context.Context, r *request, out any) (*Response, erro
 		}
 		// A 401 to a refreshable token is replayed once with a new token;
 		// the retry policy is not asked, and a second 401 is returned.
-		reauth := ev.StatusCode == http.StatusUnauthorized && !refreshed && c.refresher != nil && replayable && sentToken != ""
+		reauth := ev.StatusCode == http.StatusUnauthorized && !refreshed && c.refresher != nil && replayable && sentToken != "" && c.refresher.canRefresh()
 		switch {
 		case reauth:
 			ev.Retry = true
