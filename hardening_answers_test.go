@@ -223,8 +223,7 @@ func TestWebhookPanicIsRecovered(t *testing.T) {
 			panic("cannot handle " + string(e.Payload[0]))
 		}
 		if calls.Load() == 2 {
-			var m map[string]int
-			m["x"]++ // a runtime error: its message is logged
+			_ = e.Payload[len(e.Payload)] // a runtime error: its message is logged
 		}
 		return nil
 	})
@@ -237,7 +236,7 @@ func TestWebhookPanicIsRecovered(t *testing.T) {
 	assert.Contains(t, logged(), "event=party/created")
 	w = deliver(t, h, http.MethodPost, body)
 	assert.Equal(t, http.StatusInternalServerError, w.Code)
-	assert.Contains(t, logged(), "assignment to entry in nil map")
+	assert.Contains(t, logged(), "index out of range [1] with length 1")
 	w = deliver(t, h, http.MethodPost, body)
 	assert.Equal(t, http.StatusNoContent, w.Code, "the handler keeps serving")
 
