@@ -191,7 +191,9 @@ func WithBaseURL(rawURL string) Option {
 }
 
 // WithHTTPClient sends requests through a copy of hc (its Transport, Jar,
-// CheckRedirect and Timeout); hc itself is never changed.
+// CheckRedirect and Timeout); hc itself is never changed. hc's
+// CheckRedirect runs after the client's own check, which refuses to take
+// a write to another host.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(s *settings) error {
 		if hc == nil {

@@ -38,6 +38,14 @@ func TestNullEnvelopeIsAnErrorNamingTheKey(t *testing.T) {
 	assert.Nil(t, list)
 	assert.Contains(t, err.Error(), `null under "parties"`)
 
+	mux.HandleFunc("GET /parties/search", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(t, w, http.StatusOK, `{"parties":[{"id":1},null]}`)
+	})
+	list, _, err = c.Parties.Search(t.Context(), "a", nil)
+	require.Error(t, err)
+	assert.Nil(t, list)
+	assert.Contains(t, err.Error(), `null at "parties"[1]`)
+
 	p, _, err = c.Parties.ReadSingle(t.Context(), 2, nil)
 	require.NoError(t, err, "unknown keys and nulls elsewhere are fine")
 	assert.EqualValues(t, 2, p.ID)

@@ -418,7 +418,7 @@ type envelopeKey struct {
 // into out, ignoring the other keys; an empty key decodes the whole
 // document. It is one json.Unmarshal into a struct with a single field
 // tagged key, as fast as a hand-written envelope struct. The key must be
-// there and must not be null.
+// there and must not be null, nor hold a null record in a list.
 func decodeEnvelope(data []byte, key string, out any) error {
 	if key == "" {
 		return json.Unmarshal(data, out)
@@ -451,6 +451,14 @@ func decodeEnvelope(data []byte, key string, out any) error {
 			}
 		}
 		return fmt.Errorf("response has no %q key", key)
+	}
+	// A null in a list of records would reach the caller as a nil record.
+	if list := got.Elem(); list.Kind() == reflect.Slice && list.Type().Elem().Kind() == reflect.Pointer {
+		for i := range list.Len() {
+			if list.Index(i).IsNil() {
+				return fmt.Errorf("response holds null at %q[%d]", key, i)
+			}
+		}
 	}
 	ptr.Elem().Set(got.Elem())
 	return nil
