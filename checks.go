@@ -6,7 +6,20 @@ package capsule
 import (
 	"regexp"
 	"strings"
+	"unicode"
 )
+
+// checkSegment validates a string id that becomes one segment of a path
+// (a job id): it must not be blank, "." or "..", nor hold a slash, a
+// query or fragment mark or a control character, which would make it
+// another path. The core escapes it once, when it builds the URL.
+func checkSegment(arg, id string) error {
+	if strings.TrimSpace(id) == "" || id == "." || id == ".." ||
+		strings.ContainsAny(id, `/\?#`) || strings.ContainsFunc(id, unicode.IsControl) {
+		return invalidArg(arg, "%q is not a single path segment", id)
+	}
+	return nil
+}
 
 // checkText validates a string field of an input. A required field must be
 // set to a non-blank string; an optional one may be unset, but when set it

@@ -1,7 +1,9 @@
 package capsule
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -9,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"golang.org/x/oauth2"
 )
@@ -36,6 +39,9 @@ type Client struct {
 	pacing    bool
 	observer  func(RequestEvent)
 	now       func() time.Time
+	// refresher is the token source when it can be refreshed after a 401.
+	refresher refresher
+	maxBody   int64
 
 	rateMu   sync.Mutex
 	rate     Rate
@@ -143,16 +149,22 @@ type settings struct {
 	timeout    time.Duration
 	pacing     bool
 	observer   func(RequestEvent)
+	maxBody    int64
 }
 
 // WithToken authenticates with a personal access token (or any bearer token
-// that does not need refreshing).
+// that does not need refreshing). A token holding a control character (a
+// stray newline, say) is refused: no request could carry it.
 func WithToken(token string) Option {
 	return func(s *settings) error {
 		if strings.TrimSpace(token) == "" {
 			return invalidArg("token", "must not be empty")
 		}
-		s.source = oauth2.StaticTokenSource(&oauth2.Token{AccessToken: token, TokenType: "Bearer"})
+		if strings.ContainsFunc(token, unicode.IsControl) {
+			// The token itself is not quoted: errors never show it.
+			return invalidArg("token", "must not contain control characters such as CR or LF")
+		}
+		s.source = staticSource{token: token}
 		return nil
 	}
 }
@@ -179,7 +191,9 @@ func WithBaseURL(rawURL string) Option {
 }
 
 // WithHTTPClient sends requests through a copy of hc (its Transport, Jar,
-// CheckRedirect and Timeout); hc itself is never changed.
+// CheckRedirect and Timeout); hc itself is never changed. hc's
+// CheckRedirect runs after the client's own check, which refuses to take
+// a write to another host.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(s *settings) error {
 		if hc == nil {
@@ -262,10 +276,24 @@ func WithObserver(fn func(RequestEvent)) Option {
 	}
 }
 
+// WithMaxResponseSize caps the size of one success response the client
+// reads and decodes (DefaultMaxResponseSize, 32 MiB, unless set). A larger
+// body fails with an error matching ErrResponseTooLarge instead of being
+// held in memory. Downloads copied to an io.Writer are not capped.
+func WithMaxResponseSize(n int64) Option {
+	return func(s *settings) error {
+		if n <= 0 {
+			return invalidArg("max response size", "must be positive, got %d", n)
+		}
+		s.maxBody = n
+		return nil
+	}
+}
+
 // NewClient returns a client configured by opts. It sends nothing over the
 // network. One of WithToken or WithTokenSource is required.
 func NewClient(opts ...Option) (*Client, error) {
-	s := settings{baseURL: DefaultBaseURL, retry: &DefaultRetryPolicy{}}
+	s := settings{baseURL: DefaultBaseURL, retry: &DefaultRetryPolicy{}, maxBody: DefaultMaxResponseSize}
 	for _, opt := range opts {
 		if opt == nil {
 			continue
@@ -295,7 +323,9 @@ func NewClient(opts ...Option) (*Client, error) {
 	if inner == nil {
 		inner = http.DefaultTransport
 	}
-	hc.Transport = &authTransport{base: inner, source: s.source, origin: base.Scheme + "://" + base.Host}
+	origin := base.Scheme + "://" + base.Host
+	hc.Transport = &authTransport{base: inner, source: s.source, origin: origin}
+	hc.CheckRedirect = keepWritesOnOrigin(origin, hc.CheckRedirect)
 
 	ua := defaultUserAgent
 	if s.userAgent != "" {
@@ -314,7 +344,9 @@ func NewClient(opts ...Option) (*Client, error) {
 		pacing:    s.pacing,
 		observer:  s.observer,
 		now:       time.Now,
+		maxBody:   s.maxBody,
 	}
+	c.refresher, _ = s.source.(refresher)
 	c.common.client = c
 	c.Parties = (*PartiesService)(&c.common)
 	c.Opportunities = (*OpportunitiesService)(&c.common)
@@ -379,6 +411,51 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
+// ErrRedirectRefused is returned when Capsule's answer to a write
+// (anything but GET or HEAD) redirects it to another host: the body would be
+// sent there, and that host's answer taken for Capsule's.
+var ErrRedirectRefused = errors.New("capsule: refusing to follow a redirect of a write to another host")
+
+// keepWritesOnOrigin returns a CheckRedirect that refuses to take a write
+// off origin, then applies next (the caller's own check, or net/http's
+// default limit of ten redirects).
+func keepWritesOnOrigin(origin string, next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
+	return func(req *http.Request, via []*http.Request) error {
+		first := via[0]
+		if first.Method != http.MethodGet && first.Method != http.MethodHead && req.URL.Scheme+"://"+req.URL.Host != origin {
+			return fmt.Errorf("%w: %s to %s", ErrRedirectRefused, first.Method, req.URL.Redacted())
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	}
+}
+
+// tokenError is a failure to get an access token. A refused refresh is
+// final (it matches ErrUnauthorized); an outage of the token endpoint is
+// retried like any transport error.
+type tokenError struct{ err error }
+
+func (e *tokenError) Error() string { return "capsule: getting an access token: " + e.err.Error() }
+func (e *tokenError) Unwrap() error { return e.err }
+
+// final reports whether retrying cannot help.
+func (e *tokenError) final() bool {
+	var re *redactedError
+	if errors.As(e.err, &re) {
+		return re.refused()
+	}
+	var ue *url.Error
+	return !errors.As(e.err, &ue)
+}
+
+// Is makes a refused refresh match ErrUnauthorized.
+func (e *tokenError) Is(target error) bool { return target == ErrUnauthorized && e.final() }
+
 // authTransport adds the bearer token to requests for the API's own origin
 // only, so that a redirect to another host never carries it.
 type authTransport struct {
@@ -396,9 +473,20 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if req.Body != nil {
 			req.Body.Close()
 		}
-		return nil, fmt.Errorf("capsule: getting an access token: %w", err)
+		return nil, &tokenError{err: err}
 	}
 	r := req.Clone(req.Context())
 	r.Header.Set("Authorization", "Bearer "+tok.AccessToken)
 	return t.base.RoundTrip(r)
 }
+
+const redactedTransport = "capsule.authTransport{[redacted]}"
+
+// String hides the token source.
+func (t *authTransport) String() string { return redactedTransport }
+
+// GoString hides the token source from %#v.
+func (t *authTransport) GoString() string { return redactedTransport }
+
+// Format hides the token source whatever the verb.
+func (t *authTransport) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, redactedTransport) }

@@ -39,7 +39,15 @@
 //	c, err := capsule.NewClient(capsule.WithTokenSource(ts))
 //
 // The token is sent only to the API's own host, never on a redirect
-// elsewhere, and never appears in an error or a log line.
+// elsewhere, and never appears in an error or a log line: the client
+// secret and the tokens are redacted from refresh errors, a bearer token
+// that Capsule echoes is redacted from an *APIError, Response.Request has
+// no Authorization header, and printing or logging a token source shows
+// no secret. When Capsule answers 401 to a client on TokenSource's source,
+// the client refreshes once (one refresh for any number of concurrent
+// requests) and replays the request once if its body can be sent again; a
+// second 401, a refused refresh or a 401 to a personal token is returned
+// as an error matching ErrUnauthorized.
 //
 // # Reading
 //
@@ -111,6 +119,13 @@
 //	if errors.Is(err, capsule.ErrNotFound) {
 //		// deleted, or never there
 //	}
+//
+// A broken answer is an error, never a zero value: a missing or null
+// envelope key is named in the error, and a success body over
+// WithMaxResponseSize (DefaultMaxResponseSize, 32 MiB) fails with
+// ErrResponseTooLarge. A write (anything but GET or HEAD) that Capsule
+// redirects to another host fails with ErrRedirectRefused instead of
+// sending its body there.
 //
 // # Retries and rate limits
 //

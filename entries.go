@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Entry is an item of a record's history: a note, an email, or the entry
@@ -343,6 +344,9 @@ func (s *AttachmentsService) Upload(ctx context.Context, filename, contentType s
 	}
 	if contentType == "" {
 		contentType = "application/octet-stream"
+	}
+	if strings.ContainsFunc(contentType, unicode.IsControl) {
+		return "", nil, invalidArg("contentType", "must be one line without control characters, got %q", contentType)
 	}
 	h := http.Header{}
 	h.Set("Content-Type", contentType)

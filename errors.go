@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Sentinel errors for errors.Is. An *APIError matches the sentinel of its
@@ -150,14 +151,22 @@ func invalidArg(arg, format string, args ...any) error {
 // maxErrorBody caps how much of an error response is read.
 const maxErrorBody = 1 << 20
 
-// newAPIError builds an *APIError from a response and its (capped) body.
-func newAPIError(method, rawURL string, resp *http.Response, body []byte) *APIError {
+// maxMessage is how many bytes of a body that is not JSON an
+// APIError's Message keeps.
+const maxMessage = 200
+
+// newAPIError builds an *APIError from a response and its (capped) body,
+// with the secrets (the bearer token sent) taken out of everything it
+// keeps, in case the server echoes the Authorization header. The message
+// and field errors are read from the redacted body, so they are clean too.
+func newAPIError(method, rawURL string, resp *http.Response, body []byte, secrets ...string) *APIError {
+	body = redactBody(body, secrets...)
 	e := &APIError{
 		StatusCode: resp.StatusCode,
 		Method:     method,
 		URL:        rawURL,
 		Body:       body,
-		Header:     resp.Header,
+		Header:     redactHeader(resp.Header, secrets...),
 	}
 	var parsed struct {
 		Message string       `json:"message"`
@@ -171,13 +180,23 @@ func newAPIError(method, rawURL string, resp *http.Response, body []byte) *APIEr
 		}
 		e.Errors = parsed.Errors
 	} else {
-		e.Message = strings.TrimSpace(string(body))
-		if len(e.Message) > 200 {
-			e.Message = e.Message[:200] + "…"
-		}
+		e.Message = cutMessage(strings.TrimSpace(string(body)), maxMessage)
 	}
 	if e.Message == "" {
 		e.Message = http.StatusText(resp.StatusCode)
 	}
 	return e
+}
+
+// cutMessage shortens s to at most n bytes, on a rune boundary, marking the
+// cut with an ellipsis.
+func cutMessage(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }

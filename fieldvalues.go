@@ -218,7 +218,9 @@ func numberValue(v any) (any, bool) {
 	case string:
 		// Capsule takes a number field's value as a number or a numeric
 		// string; it is sent as a JSON number either way.
-		if num := json.Number(strings.TrimSpace(n)); num != "" {
+		// It must be a JSON number literal: strconv also reads "NaN",
+		// "Inf" and hex floats, which no JSON encoder can send.
+		if num := json.Number(strings.TrimSpace(n)); num != "" && (num[0] == '-' || num[0] >= '0' && num[0] <= '9') && json.Valid([]byte(num)) {
 			if _, err := num.Float64(); err == nil {
 				return num, true
 			}

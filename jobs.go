@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 )
@@ -50,11 +49,11 @@ const DefaultJobPollInterval = time.Second
 // Capsule API docs: https://developer.capsulecrm.com/v2/overview/handling-api-responses
 // GET /jobs/{jobId}
 func (s *JobsService) ReadSingle(ctx context.Context, id string) (*Job, *Response, error) {
-	if strings.TrimSpace(id) == "" || strings.ContainsAny(id, "/?#") || strings.Contains(id, "..") {
-		return nil, nil, invalidArg("id", "%q is not a job id", id)
+	if err := checkSegment("id", id); err != nil {
+		return nil, nil, err
 	}
 	job := new(Job)
-	resp, err := s.client.call(ctx, &request{method: http.MethodGet, path: "jobs/" + url.PathEscape(id), outKey: "job"}, job)
+	resp, err := s.client.call(ctx, &request{method: http.MethodGet, path: "jobs/" + id, outKey: "job"}, job)
 	if err != nil {
 		return nil, resp, err
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"iter"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -231,7 +232,8 @@ func checkItem(arg string, i int, c interface{ check() (string, bool) }) error {
 // checkTagsAndFields checks the tag and custom field changes of an input.
 func checkTagsAndFields(tags []TagChange, fields []FieldChange) error {
 	for i, tc := range tags {
-		if msg, ok := checkChange(tc.ID, tc.Delete, tc.Name != "", tc.Name != "" || tc.ID > 0); !ok {
+		named := strings.TrimSpace(tc.Name) != ""
+		if msg, ok := checkChange(tc.ID, tc.Delete, named, named || tc.ID > 0); !ok {
 			return invalidArg("tags["+strconv.Itoa(i)+"]", "%s", msg)
 		}
 	}

@@ -22,11 +22,16 @@ func parseRate(h http.Header) (r Rate, ok bool) {
 		return Rate{}, false
 	}
 	r = Rate{Limit: limit, Remaining: remaining}
-	if reset, err := strconv.ParseInt(h.Get("X-RateLimit-Reset"), 10, 64); err == nil {
-		r.Reset = time.Unix(reset, 0).UTC()
+	if reset, err := strconv.ParseInt(h.Get("X-RateLimit-Reset"), 10, 64); err == nil && reset > 0 {
+		// A reset past year 9999 would overflow time.Time and compare as
+		// the past; clamped, it is simply too far away to wait for.
+		r.Reset = time.Unix(min(reset, maxResetUnix), 0).UTC()
 	}
 	return r, true
 }
+
+// maxResetUnix is 9999-12-31T23:59:59Z, the latest reset taken as given.
+const maxResetUnix = 253402300799
 
 // Rate returns the budget from the latest response that reported one.
 func (c *Client) Rate() Rate {

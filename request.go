@@ -4,13 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"reflect"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/capsulecrm-go/capsule/internal/linkheader"
@@ -73,7 +76,7 @@ type listQuery interface{ listOptions() *ListOptions }
 const sinceLayout = "2006-01-02T15:04:05Z"
 
 func (c *Client) buildURL(path string, opts any) (string, error) {
-	if strings.HasPrefix(path, "/") || strings.Contains(path, "..") || strings.ContainsAny(path, "?#") {
+	if strings.HasPrefix(path, "/") || strings.ContainsAny(path, "?#") || slices.ContainsFunc(strings.Split(path, "/"), isDotSegment) {
 		return "", invalidArg("path", "%q is not a relative API path", path)
 	}
 	u := c.baseURL.ResolveReference(&url.URL{Path: path})
@@ -107,6 +110,9 @@ func (c *Client) buildURL(path string, opts any) (string, error) {
 	}
 	return u.String(), nil
 }
+
+// isDotSegment reports a path segment that would climb out of the API.
+func isDotSegment(seg string) bool { return seg == "." || seg == ".." }
 
 // encodeBody marshals in, wrapped in its envelope when key is set.
 func encodeBody(in any, key string) ([]byte, error) {
@@ -154,6 +160,7 @@ func (c *Client) call(ctx context.Context, r *request, out any) (*Response, erro
 		replayable = ok && err == nil
 	}
 
+	refreshed := false
 	for attempt := 1; ; attempt++ {
 		if err := c.pace(ctx); err != nil {
 			return nil, err
@@ -171,12 +178,18 @@ func (c *Client) call(ctx context.Context, r *request, out any) (*Response, erro
 			reader = bytes.NewReader(body)
 		}
 		start := time.Now()
-		resp, failed, err := c.attempt(ctx, r, target, reader, body != nil, out)
+		resp, failed, sentToken, err := c.attempt(ctx, r, target, reader, body != nil, out)
 		ev := RequestEvent{Method: r.method, URL: target, Attempt: attempt, Duration: time.Since(start), Err: err}
 		if resp != nil {
 			ev.StatusCode, ev.Rate = resp.StatusCode, resp.Rate
 		}
-		if failed != nil && replayable {
+		// A 401 to a refreshable token is replayed once with a new token;
+		// the retry policy is not asked, and a second 401 is returned.
+		reauth := ev.StatusCode == http.StatusUnauthorized && !refreshed && c.refresher != nil && replayable && sentToken != "" && c.refresher.canRefresh()
+		switch {
+		case reauth:
+			ev.Retry = true
+		case failed != nil && replayable:
 			failed.Number = attempt
 			failed.Method = r.method
 			failed.Idempotent = r.method != http.MethodPost || r.readOnly
@@ -187,7 +200,12 @@ func (c *Client) call(ctx context.Context, r *request, out any) (*Response, erro
 		if !ev.Retry {
 			return resp, err
 		}
-		if err := sleep(ctx, ev.Wait); err != nil {
+		if reauth {
+			refreshed = true
+			if _, err := c.refresher.refreshAfter401(sentToken); err != nil {
+				return resp, fmt.Errorf("capsule: %s %s: %w", r.method, target, &tokenError{err: err})
+			}
+		} else if err := sleep(ctx, ev.Wait); err != nil {
 			return resp, err
 		}
 		resetValue(out)
@@ -197,10 +215,12 @@ func (c *Client) call(ctx context.Context, r *request, out any) (*Response, erro
 // attempt sends one request and reads its response. failed describes a
 // failure the retry policy may retry (its Number, Method, Idempotent and
 // Now are filled in by call); it is nil when the outcome is final.
-func (c *Client) attempt(ctx context.Context, r *request, target string, body io.Reader, isJSON bool, out any) (response *Response, failed *Attempt, err error) {
+// sentToken is the access token the request carried, for a refresh after
+// a 401; it never leaves the client.
+func (c *Client) attempt(ctx context.Context, r *request, target string, body io.Reader, isJSON bool, out any) (response *Response, failed *Attempt, sentToken string, err error) {
 	req, err := http.NewRequestWithContext(ctx, r.method, target, body)
 	if err != nil {
-		return nil, nil, invalidArg("request", "%v", err)
+		return nil, nil, "", invalidArg("request", "%v", err)
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", c.userAgent)
@@ -214,43 +234,61 @@ func (c *Client) attempt(ctx context.Context, r *request, target string, body io
 	resp, err := c.http.Do(req)
 	if err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil {
-			return nil, nil, ctxErr
+			return nil, nil, "", ctxErr
 		}
-		return nil, &Attempt{Sent: !notSent(err), Err: err}, fmt.Errorf("capsule: %s %s: %w", r.method, target, err)
+		err = fmt.Errorf("capsule: %s %s: %w", r.method, target, err)
+		var te *tokenError
+		if errors.Is(err, ErrRedirectRefused) || (errors.As(err, &te) && te.final()) {
+			return nil, nil, "", err
+		}
+		return nil, &Attempt{Sent: !notSent(err), Err: err}, "", err
 	}
+	sentToken = stripCredentials(resp)
 	response = newResponse(resp)
 	if rate, ok := parseRate(resp.Header); ok {
 		c.setRate(rate)
 	}
 
 	if resp.StatusCode < 400 {
-		// A body copied to a writer cannot be taken back, so only decoded
-		// bodies are read again after a failed read.
-		var br *bodyReader
-		if _, isWriter := out.(io.Writer); !isWriter && out != nil {
-			br = &bodyReader{ReadCloser: resp.Body}
-			resp.Body = br
-		}
-		if err := decodeResponse(resp, r.outKey, out); err != nil {
+		readErr, err := c.decodeResponse(resp, r.outKey, out)
+		if err != nil {
 			err = fmt.Errorf("capsule: %s %s: decoding response: %w", r.method, target, err)
-			if br != nil && br.err != nil && ctx.Err() == nil {
+			if readErr && ctx.Err() == nil {
 				// The connection failed in the middle of the body: a
 				// transport error, retried like one.
-				return response, &Attempt{Sent: true, Err: br.err}, err
+				return response, &Attempt{Sent: true, Err: err}, sentToken, err
 			}
-			return response, nil, err
+			return response, nil, sentToken, err
 		}
-		return response, nil, nil
+		return response, nil, sentToken, nil
 	}
 
 	errBody, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	drainAndClose(resp.Body)
-	apiErr := newAPIError(r.method, target, resp, errBody)
+	apiErr := newAPIError(r.method, target, resp, errBody, sentToken)
 	failed = &Attempt{Sent: true, StatusCode: resp.StatusCode, Rate: response.Rate}
 	if resp.StatusCode == http.StatusTooManyRequests {
-		return response, failed, &RateLimitError{Rate: response.Rate, Err: apiErr}
+		return response, failed, sentToken, &RateLimitError{Rate: response.Rate, Err: apiErr}
 	}
-	return response, failed, apiErr
+	return response, failed, sentToken, apiErr
+}
+
+// stripCredentials replaces resp.Request, the copy the auth transport sent,
+// with one without the Authorization header, since callers print
+// responses, and returns the bearer token that was sent.
+func stripCredentials(resp *http.Response) string {
+	if resp.Request == nil {
+		return ""
+	}
+	auth := resp.Request.Header.Get("Authorization")
+	if auth == "" {
+		return ""
+	}
+	req := resp.Request.Clone(resp.Request.Context())
+	req.Header.Del("Authorization")
+	resp.Request = req
+	token, _ := strings.CutPrefix(auth, "Bearer ")
+	return token
 }
 
 // RequestEvent describes one attempt of a request, for logs, metrics and
@@ -296,22 +334,6 @@ func (c *Client) observe(ctx context.Context, ev RequestEvent) {
 	c.logger.LogAttrs(ctx, level, msg, attrs...)
 }
 
-// bodyReader remembers the first error other than io.EOF met while reading
-// a response body, which tells a connection that failed mid-body from a
-// body that is not valid JSON.
-type bodyReader struct {
-	io.ReadCloser
-	err error
-}
-
-func (b *bodyReader) Read(p []byte) (int, error) {
-	n, err := b.ReadCloser.Read(p)
-	if err != nil && err != io.EOF && b.err == nil {
-		b.err = err
-	}
-	return n, err
-}
-
 // resetValue zeroes what out points to, before it is decoded again. A
 // writer is left alone: it is the caller's, and nothing was copied to it
 // by an attempt that is retried.
@@ -330,47 +352,114 @@ func drainAndClose(body io.ReadCloser) {
 	body.Close()
 }
 
-// decodeResponse reads a 2xx body into out.
-func decodeResponse(resp *http.Response, key string, out any) error {
+// DefaultMaxResponseSize is the largest success body a client reads unless
+// WithMaxResponseSize says otherwise: far more than a page of 100 records
+// with every embed.
+const DefaultMaxResponseSize = 32 << 20
+
+// ErrResponseTooLarge matches the error for a success body larger than
+// the client's limit (WithMaxResponseSize). Such a response is not retried.
+var ErrResponseTooLarge = errors.New("capsule: response too large")
+
+// bufPool holds the buffers responses are read into, so that a stream of
+// pages reuses one buffer instead of allocating each page anew.
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBuffer keeps a rare huge response from pinning its buffer.
+const maxPooledBuffer = 4 << 20
+
+// decodeResponse reads a 2xx body into out, or copies it to out when out
+// is an io.Writer. readErr reports that the connection failed while the
+// body was read, as opposed to a body that is too large or not valid.
+func (c *Client) decodeResponse(resp *http.Response, key string, out any) (readErr bool, err error) {
 	defer drainAndClose(resp.Body)
 	if out == nil || resp.StatusCode == http.StatusNoContent || resp.StatusCode == http.StatusAccepted {
-		return nil
+		return false, nil
 	}
 	if w, ok := out.(io.Writer); ok {
+		// Downloads go to the caller's writer as they arrive: no cap.
 		_, err := io.Copy(w, resp.Body)
-		return err
+		return false, err
 	}
-	return decodeEnvelope(resp.Body, key, out)
+	limit := c.maxBody
+	if resp.ContentLength > limit {
+		return false, fmt.Errorf("%w: %d bytes announced, the limit is %d (see WithMaxResponseSize)", ErrResponseTooLarge, resp.ContentLength, limit)
+	}
+	buf := bufPool.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= maxPooledBuffer {
+			buf.Reset()
+			bufPool.Put(buf)
+		}
+	}()
+	buf.Reset()
+	if resp.ContentLength > 0 {
+		buf.Grow(int(resp.ContentLength))
+	}
+	if _, err := buf.ReadFrom(io.LimitReader(resp.Body, limit+1)); err != nil {
+		return true, err
+	}
+	if int64(buf.Len()) > limit {
+		return false, fmt.Errorf("%w: more than %d bytes (see WithMaxResponseSize)", ErrResponseTooLarge, limit)
+	}
+	return false, decodeEnvelope(buf.Bytes(), key, out)
 }
 
-// decodeEnvelope decodes the value under key of the JSON object in r into
-// out in a single pass, skipping the other keys. An empty key decodes the
-// whole document.
-func decodeEnvelope(r io.Reader, key string, out any) error {
-	dec := json.NewDecoder(r)
+// envelopeTypes caches, per target type and key, the struct type
+// struct{ X *T `json:"key"` } that decodeEnvelope unmarshals into.
+var envelopeTypes sync.Map
+
+type envelopeKey struct {
+	t   reflect.Type
+	key string
+}
+
+// decodeEnvelope decodes the value under key of the JSON object in data
+// into out, ignoring the other keys; an empty key decodes the whole
+// document. It is one json.Unmarshal into a struct with a single field
+// tagged key, as fast as a hand-written envelope struct. The key must be
+// there and must not be null, nor hold a null record in a list.
+func decodeEnvelope(data []byte, key string, out any) error {
 	if key == "" {
-		return dec.Decode(out)
+		return json.Unmarshal(data, out)
 	}
-	tok, err := dec.Token()
-	if err != nil {
+	ptr := reflect.ValueOf(out)
+	if ptr.Kind() != reflect.Pointer || ptr.IsNil() {
+		return fmt.Errorf("cannot decode %q into %T", key, out)
+	}
+	ek := envelopeKey{ptr.Type(), key}
+	st, ok := envelopeTypes.Load(ek)
+	if !ok {
+		st, _ = envelopeTypes.LoadOrStore(ek, reflect.StructOf([]reflect.StructField{{
+			Name: "Envelope", Type: ptr.Type(), Tag: reflect.StructTag(`json:"` + key + `"`),
+		}}))
+	}
+	env := reflect.New(st.(reflect.Type))
+	if err := json.Unmarshal(data, env.Interface()); err != nil {
+		if first := bytes.TrimLeft(data, " \t\r\n"); len(first) == 0 || first[0] != '{' {
+			return fmt.Errorf("want a JSON object holding %q: %w", key, err)
+		}
 		return err
 	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return fmt.Errorf("want a JSON object holding %q, got %v", key, tok)
+	got := env.Elem().Field(0)
+	if got.IsNil() {
+		// Tell a null from a missing key; only errors pay for this look.
+		var probe map[string]json.RawMessage
+		if json.Unmarshal(data, &probe) == nil {
+			if _, present := probe[key]; present {
+				return fmt.Errorf("response holds null under %q", key)
+			}
+		}
+		return fmt.Errorf("response has no %q key", key)
 	}
-	for dec.More() {
-		tok, err := dec.Token()
-		// Decode below would refuse a bad key too; this returns the precise syntax error.
-		if err != nil {
-			return err
-		}
-		if name, _ := tok.(string); name == key {
-			return dec.Decode(out)
-		}
-		var skip json.RawMessage
-		if err := dec.Decode(&skip); err != nil {
-			return err
+	// A null in a list of records would reach the caller as a nil record.
+	if list := got.Elem(); list.Kind() == reflect.Slice && list.Type().Elem().Kind() == reflect.Pointer {
+		for i := range list.Len() {
+			if list.Index(i).IsNil() {
+				return fmt.Errorf("response holds null at %q[%d]", key, i)
+			}
 		}
 	}
-	return fmt.Errorf("response has no %q key", key)
+	ptr.Elem().Set(got.Elem())
+	return nil
 }

@@ -7,7 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
+	"runtime"
+	"runtime/debug"
 )
 
 // WebhookEvent is one REST hook delivery: the event and the records it is
@@ -71,7 +74,9 @@ const DefaultWebhookMaxBytes = 10 << 20
 //   - 413 for a body over MaxBytes;
 //   - 410 when the function returns ErrHookGone: Capsule then removes the
 //     hook;
-//   - 500 when the function returns another error: Capsule retries.
+//   - 500 when the function returns another error, or panics (the panic
+//     is logged to Logger without the payload, and the handler keeps
+//     serving): Capsule retries.
 //
 // Capsule signs nothing: use an unguessable HTTPS URL and re-read records
 // through the API before trusting them. Register functions before serving;
@@ -84,6 +89,43 @@ type WebhookHandler struct {
 	fallback WebhookFunc
 	// MaxBytes limits the body size; 0 means DefaultWebhookMaxBytes.
 	MaxBytes int64
+	// Logger receives a line for each function that panics; nil means
+	// slog.Default(). The line never holds the payload.
+	Logger *slog.Logger
+}
+
+// errHookPanicked stands for a function's panic, which answers 500.
+var errHookPanicked = errors.New("capsule: REST hook function panicked")
+
+// run calls fn and turns a panic into an error, so that one bad delivery
+// gets a 500 (Capsule retries it) and the handler keeps serving. The log
+// line names the event, the record count and the panic's type; the panic
+// value itself is logged only for a runtime error, since any other value
+// may be built from the payload and hold its secrets.
+func (h *WebhookHandler) run(ctx context.Context, fn WebhookFunc, e *WebhookEvent) (err error) {
+	defer func() {
+		v := recover()
+		if v == nil {
+			return
+		}
+		if v == http.ErrAbortHandler {
+			panic(v)
+		}
+		logger := h.Logger
+		if logger == nil {
+			logger = slog.Default()
+		}
+		attrs := []slog.Attr{
+			slog.String("event", string(e.Event)), slog.Int("records", len(e.Payload)),
+			slog.String("panic", fmt.Sprintf("%T", v)), slog.String("stack", string(debug.Stack())),
+		}
+		if re, ok := v.(runtime.Error); ok {
+			attrs = append(attrs, slog.String("error", re.Error()))
+		}
+		logger.LogAttrs(ctx, slog.LevelError, errHookPanicked.Error(), attrs...)
+		err = errHookPanicked
+	}()
+	return fn(ctx, e)
 }
 
 // NewWebhookHandler returns a handler with no functions registered.
@@ -147,7 +189,7 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fn = h.fallback
 	}
 	if fn != nil {
-		if err := fn(r.Context(), e); err != nil {
+		if err := h.run(r.Context(), fn, e); err != nil {
 			if errors.Is(err, ErrHookGone) {
 				http.Error(w, "gone", http.StatusGone)
 				return

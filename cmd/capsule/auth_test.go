@@ -254,13 +254,34 @@ func TestARefusedRefreshIsAnAuthError(t *testing.T) {
 	assert.NotContains(t, stderr, p.Token.RefreshToken)
 }
 
-func TestARefusedStoredTokenHintsToLogInAgain(t *testing.T) {
+func TestAStoredTokenRefusedWith401IsRefreshedAndSaved(t *testing.T) {
 	srv := newServer(t)
 	playBrowser(t)
 	env := loginEnv(t, srv)
 	_, stderr, code := runCLIEnv(t, env, "", "auth", "login", "--listen", "127.0.0.1:0")
 	require.Equal(t, exitOK, code, stderr)
 	p, _ := readProfile(t, env, "default")
+	srv.ExpireToken(p.Token.AccessToken)
+	_, stderr, code = runCLIEnv(t, env, "", "rate")
+	assert.Equal(t, exitOK, code, stderr)
+	assert.Equal(t, 1, srv.RefreshCount(), "the SDK refreshed once after the 401")
+	after, _ := readProfile(t, env, "default")
+	assert.NotEqual(t, p.Token.AccessToken, after.Token.AccessToken, "the new token is saved")
+}
+
+func TestARefusedStoredTokenHintsToLogInAgain(t *testing.T) {
+	srv := newServer(t)
+	playBrowser(t)
+	env := loginEnv(t, srv)
+	_, stderr, code := runCLIEnv(t, env, "", "auth", "login", "--listen", "127.0.0.1:0")
+	require.Equal(t, exitOK, code, stderr)
+	// Without a refresh token the SDK cannot recover from the 401.
+	path := filepath.Join(env["HOME"], ".config", "capsule", "default.json")
+	p, _ := readProfile(t, env, "default")
+	p.Token.RefreshToken = ""
+	b, err := json.Marshal(p)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(path, b, 0o600))
 	srv.ExpireToken(p.Token.AccessToken)
 	_, stderr, code = runCLIEnv(t, env, "", "rate")
 	assert.Equal(t, exitAuth, code)
