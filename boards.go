@@ -12,7 +12,7 @@ import (
 type Board struct {
 	ID          int64     `json:"id"`
 	Name        string    `json:"name"`
-	Description string    `json:"description"`
+	Description string    `json:"description" spec:"nullable"`
 	CreatedAt   time.Time `json:"createdAt,omitzero"`
 	UpdatedAt   time.Time `json:"updatedAt,omitzero"`
 }
@@ -27,7 +27,7 @@ type BoardInput struct {
 type Stage struct {
 	ID          int64  `json:"id"`
 	Name        string `json:"name"`
-	Description string `json:"description"`
+	Description string `json:"description" spec:"nullable"`
 	// Board is the board the stage belongs to.
 	Board        NamedRef  `json:"board"`
 	DisplayOrder int       `json:"displayOrder"`

@@ -63,7 +63,7 @@ type FieldDefinition struct {
 	Tag         *Tag              `json:"tag"`
 	CaptureRule *FieldCaptureRule `json:"captureRule"`
 	// Options are the allowed values of a list field; empty for other types.
-	Options   []string `json:"options"`
+	Options   []string `json:"options" spec:"nullable"`
 	Important bool     `json:"important"`
 	// DisplayOrder is the position of the field in Capsule's web app.
 	DisplayOrder int `json:"displayOrder"`

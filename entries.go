@@ -70,7 +70,7 @@ type Attachment struct {
 	Filename    string `json:"filename"`
 	ContentType string `json:"contentType"`
 	// Size in bytes.
-	Size int64 `json:"size"`
+	Size int64 `json:"size" spec:"or-string"`
 	// Token is the upload token, when Capsule returns it.
 	Token string `json:"token,omitempty"`
 }

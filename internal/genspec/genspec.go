@@ -260,10 +260,10 @@ func Build(dir string) ([]byte, error) {
 func (p *pkg) operation(op *Operation) map[string]any {
 	fn := op.primary
 	o := map[string]any{
-		"operationId":  op.ID(),
-		"summary":      op.Summary,
-		"tags":         []any{op.service},
-		"externalDocs": map[string]any{"url": op.Docs},
+		"operationId":   op.ID(),
+		"summary":       op.Summary,
+		"tags":          []any{op.service},
+		"externalDocs":  map[string]any{"url": op.Docs},
 		"x-sdk-methods": op.Methods,
 	}
 	if op.Undocumented {
@@ -385,12 +385,7 @@ func (p *pkg) query(name string) []any {
 			out = append(out, p.query(identName(f.Type))...)
 			continue
 		}
-		tag := ""
-		if f.Tag != nil {
-			s, _ := strconv.Unquote(f.Tag.Value)
-			tag = reflect.StructTag(s).Get("url")
-		}
-		pname, opts, _ := strings.Cut(tag, ",")
+		pname, opts, _ := strings.Cut(reflect.StructTag(tagText(f)).Get("url"), ",")
 		if pname == "-" && f.Names[0].Name == "Since" {
 			pname = "since" // sent by the SDK itself, in UTC to the second
 		}
@@ -434,12 +429,7 @@ func (p *pkg) typeSchema(ts *ast.TypeSpec) any {
 
 func (p *pkg) fields(st *ast.StructType, props map[string]any) {
 	for _, f := range st.Fields.List {
-		tag := ""
-		if f.Tag != nil {
-			s, _ := strconv.Unquote(f.Tag.Value)
-			tag = reflect.StructTag(s).Get("json")
-		}
-		name, _, _ := strings.Cut(tag, ",")
+		name, _, _ := strings.Cut(reflect.StructTag(tagText(f)).Get("json"), ",")
 		if name == "-" {
 			continue
 		}
@@ -455,7 +445,18 @@ func (p *pkg) fields(st *ast.StructType, props map[string]any) {
 			}
 			name = f.Names[0].Name
 		}
-		props[name] = p.schema(f.Type)
+		s := p.schema(f.Type)
+		// A spec tag says what the Go type cannot: that Capsule may send
+		// null (decoded as the zero value) or the number as a string.
+		for _, adj := range strings.Split(reflect.StructTag(tagText(f)).Get("spec"), ",") {
+			switch adj {
+			case "nullable":
+				s = nullable(s)
+			case "or-string":
+				s = map[string]any{"type": []any{"integer", "string"}}
+			}
+		}
+		props[name] = s
 	}
 }
 
@@ -526,6 +527,15 @@ func envelope(key string, s any) any {
 
 func jsonContent(s any) any {
 	return map[string]any{"application/json": map[string]any{"schema": s}}
+}
+
+// tagText is the unquoted struct tag of f.
+func tagText(f *ast.Field) string {
+	if f.Tag == nil {
+		return ""
+	}
+	s, _ := strconv.Unquote(f.Tag.Value)
+	return s
 }
 
 func identName(e ast.Expr) string {
