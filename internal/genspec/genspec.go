@@ -80,6 +80,9 @@ func Parse(dir string) ([]*Operation, error) {
 func load(dir string) (*pkg, error) {
 	fset := token.NewFileSet()
 	names, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	if err == nil && len(names) == 0 {
+		err = fmt.Errorf("no Go files in %s", dir)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -162,10 +165,10 @@ func (p *pkg) addMethod(fset *token.FileSet, fn *ast.FuncDecl, byRoute map[strin
 		return nil
 	}
 	lines := strings.Split(strings.TrimSpace(fn.Doc.Text()), "\n")
-	if len(lines) < 2 {
-		return fmt.Errorf("%s: %s.%s: no route line", fset.Position(fn.Pos()), svc, fn.Name.Name)
+	var docs, route []string
+	if n := len(lines); n >= 2 {
+		docs, route = docsRe.FindStringSubmatch(lines[n-2]), routeRe.FindStringSubmatch(lines[n-1])
 	}
-	docs, route := docsRe.FindStringSubmatch(lines[len(lines)-2]), routeRe.FindStringSubmatch(lines[len(lines)-1])
 	if docs == nil || route == nil {
 		return fmt.Errorf("%s: %s.%s: doc comment must end with the docs URL and VERB /path", fset.Position(fn.Pos()), svc, fn.Name.Name)
 	}
