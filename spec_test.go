@@ -298,6 +298,7 @@ var fixtureOps = map[string]string{
 	"stages/show.json":                         "GET /stages/{stageId}",
 	"tags/list.json":                           "GET /{entity}/tags",
 	"tags/show.json":                           "GET /{entity}/tags/{tagId}",
+	"tasks/unprocessable_live.json":            "POST /tasks default",
 	"tasks/create_live.json":                   "POST /tasks 201",
 	"tasks/list.json":                          "GET /tasks",
 	"tasks/show.json":                          "GET /tasks/{taskId}",
@@ -360,9 +361,11 @@ func TestOpenAPISchemasMatchPayloads(t *testing.T) {
 	seen := 0
 	for _, dir := range names {
 		files, _ := os.ReadDir("testdata/" + dir.Name())
+		// Webhook deliveries are not API answers, and values.json is a
+		// fragment of a record (its fields), not a whole response.
 		for _, f := range files {
 			if name := dir.Name() + "/" + f.Name(); strings.HasSuffix(name, ".json") && fixtureOps[name] == "" &&
-				dir.Name() != "webhooks" && !strings.Contains(name, "unprocessable") && name != "customfields/values.json" {
+				dir.Name() != "webhooks" && name != "customfields/values.json" {
 				t.Errorf("testdata/%s is not mapped to an operation in fixtureOps", name)
 			}
 		}
@@ -380,6 +383,9 @@ func TestOpenAPISchemasMatchPayloads(t *testing.T) {
 			continue
 		}
 		resp, ok := op["responses"].(map[string]any)[status].(map[string]any)
+		if ref, isRef := resp["$ref"].(string); isRef {
+			resp, ok = doc["components"].(map[string]any)["responses"].(map[string]any)[strings.TrimPrefix(ref, "#/components/responses/")].(map[string]any)
+		}
 		if !ok {
 			t.Errorf("%s: %s has no %s response", name, route, status)
 			continue

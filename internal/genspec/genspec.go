@@ -247,6 +247,11 @@ func Build(dir string) ([]byte, error) {
 		"paths":    paths,
 		"components": map[string]any{
 			"schemas": p.schemas,
+			"responses": map[string]any{"Error": map[string]any{
+				"description": "A 4xx or 5xx answer; 422 lists the fields at fault, 429 says \"error\" instead of \"message\"",
+				"content": jsonContent(object(map[string]any{"message": map[string]any{"type": "string"},
+					"error": map[string]any{"type": "string"}, "errors": arrayOf(p.ref("FieldError"))})),
+			}},
 			"securitySchemes": map[string]any{"bearer": map[string]any{
 				"type": "http", "scheme": "bearer",
 				"description": "A personal access token or an OAuth2 access token.",
@@ -349,18 +354,20 @@ func (p *pkg) operation(op *Operation) map[string]any {
 			schema = map[string]any{"oneOf": []any{schema, envelope(m, arrayOf(p.ref(model)))}}
 		}
 	}
+	responses := map[string]any{"default": map[string]any{"$ref": "#/components/responses/Error"}}
+	o["responses"] = responses
 	switch {
 	case schema != nil:
 		status := "200"
 		if op.Method == "POST" && body != "" && !list {
 			status = "201"
 		}
-		o["responses"] = map[string]any{status: map[string]any{"description": "OK", "content": jsonContent(schema)}}
+		responses[status] = map[string]any{"description": "OK", "content": jsonContent(schema)}
 	case op.Method == "GET" && strings.HasPrefix(op.Path, "/attachments/"):
-		o["responses"] = map[string]any{"200": map[string]any{"description": "The file",
-			"content": map[string]any{"application/octet-stream": map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}}}}
+		responses["200"] = map[string]any{"description": "The file",
+			"content": map[string]any{"application/octet-stream": map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}}}
 	default:
-		o["responses"] = map[string]any{"204": map[string]any{"description": "No content"}}
+		responses["204"] = map[string]any{"description": "No content"}
 	}
 	return o
 }

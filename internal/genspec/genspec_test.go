@@ -97,7 +97,8 @@ func TestBuildOperations(t *testing.T) {
 			{"name": "embed", "in": "query", "schema": {"type": "string", "description": "comma-separated list"}}
 		],
 		"responses": {"200": {"description": "OK", "content": {"application/json": {"schema":
-			{"type": "object", "required": ["widgets"], "properties": {"widgets": {"type": "array", "items": {"$ref": "#/components/schemas/Widget"}}}}}}}}
+			{"type": "object", "required": ["widgets"], "properties": {"widgets": {"type": "array", "items": {"$ref": "#/components/schemas/Widget"}}}}}}},
+			"default": {"$ref": "#/components/responses/Error"}}
 	}`, asJSON(t, read))
 	assert.JSONEq(t, `[{"name": "q", "in": "query", "required": true, "schema": {"type": "string"}}]`,
 		asJSON(t, get(t, doc, "paths", "/widgets/search", "get", "parameters")))
@@ -106,7 +107,8 @@ func TestBuildOperations(t *testing.T) {
 		{"type": "object", "required": ["widget"], "properties": {"widget": {"$ref": "#/components/schemas/WidgetInput"}}}}}}`,
 		asJSON(t, get(t, create, "requestBody")))
 	assert.Contains(t, get(t, create, "responses"), "201")
-	assert.JSONEq(t, `{"204": {"description": "No content"}}`, asJSON(t, get(t, doc, "paths", "/widgets/{widgetId}", "delete", "responses")))
+	assert.JSONEq(t, `{"204": {"description": "No content"}, "default": {"$ref": "#/components/responses/Error"}}`,
+		asJSON(t, get(t, doc, "paths", "/widgets/{widgetId}", "delete", "responses")))
 	assert.Equal(t, true, get(t, doc, "paths", "/widgets/hidden", "get", "x-undocumented"))
 	assert.NotContains(t, read, "x-undocumented")
 
@@ -140,6 +142,7 @@ func TestBuildSchemas(t *testing.T) {
 	assert.JSONEq(t, `{"type": "string", "format": "date"}`, asJSON(t, get(t, schemas, "Date")))
 	assert.JSONEq(t, `{"type": "object", "properties": {"name": {"type": ["string", "null"]}}}`, asJSON(t, get(t, schemas, "WidgetInput")))
 	assert.NotContains(t, schemas, "Base", "embedded structs are inlined")
+	assert.JSONEq(t, `{"type": "object", "properties": {"message": {"type": "string"}}}`, asJSON(t, get(t, schemas, "FieldError")))
 }
 
 func TestWriteFile(t *testing.T) {

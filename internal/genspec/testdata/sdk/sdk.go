@@ -131,3 +131,8 @@ func (s *WidgetsService) Sync(ctx context.Context) error { return nil }
 func (s *WidgetsService) Hidden(ctx context.Context) (*Response, error) { return nil, nil }
 
 func (s *WidgetsService) unexported() {}
+
+// FieldError is one field at fault in a 422 answer.
+type FieldError struct {
+	Message string `json:"message"`
+}
