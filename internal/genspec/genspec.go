@@ -86,6 +86,7 @@ func load(dir string) (*pkg, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Jobs.ReadSingle calls the client directly, with outKey "job".
 	p := &pkg{types: map[string]*ast.TypeSpec{}, one: map[string]string{"Job": "job"}, many: map[string]string{},
 		services: map[string]string{}, schemas: map[string]any{}}
 	var funcs []*ast.FuncDecl
