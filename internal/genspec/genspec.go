@@ -299,6 +299,9 @@ func (p *pkg) operation(op *Operation) map[string]any {
 			t = s.X
 		}
 		name := identName(t)
+		if sel, ok := t.(*ast.SelectorExpr); ok {
+			name = identName(sel.X) + "." + sel.Sel.Name
+		}
 		for _, n := range f.Names {
 			if n.Name == "q" {
 				params = append(params, map[string]any{"name": "q", "in": "query", "required": true, "schema": map[string]any{"type": "string"}})
@@ -307,7 +310,7 @@ func (p *pkg) operation(op *Operation) map[string]any {
 		switch {
 		case strings.HasSuffix(name, "Options"):
 			params = append(params, p.query(name)...)
-		case name == "Reader":
+		case name == "io.Reader":
 			o["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/octet-stream": map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}}}
 		case p.types[name] != nil && name != "Entity":
 			body = name

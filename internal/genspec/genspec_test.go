@@ -21,15 +21,18 @@ func TestParse(t *testing.T) {
 	// Sorted by path then verb; Sync ("then ...") is no operation; the
 	// iterator and ReadMultiple join the operation their route names.
 	assert.Equal(t, [][]any{
+		{"POST", "/attachments/upload", "attachments_upload", []string{"Attachments.Upload"}, false},
+		{"GET", "/attachments/{attachmentId}", "attachments_download", []string{"Attachments.Download"}, false},
 		{"GET", "/widgets", "widgets_read", []string{"Widgets.Read", "Widgets.ReadIter"}, false},
 		{"POST", "/widgets", "widgets_create", []string{"Widgets.Create"}, false},
+		{"GET", "/widgets/deleted", "widgets_readDeleted", []string{"Widgets.ReadDeleted"}, false},
 		{"GET", "/widgets/hidden", "widgets_hidden", []string{"Widgets.Hidden"}, true},
 		{"GET", "/widgets/search", "widgets_search", []string{"Widgets.Search"}, false},
 		{"DELETE", "/widgets/{widgetId}", "widgets_delete", []string{"Widgets.Delete"}, false},
 		{"GET", "/widgets/{widgetId}", "widgets_readSingle", []string{"Widgets.ReadSingle", "Widgets.ReadMultiple"}, false},
 	}, got)
-	assert.Equal(t, "https://example.com/docs/Widget", ops[0].Docs)
-	assert.Equal(t, "Read returns one page of widgets.", ops[0].Summary)
+	assert.Equal(t, "https://example.com/docs/Widget", ops[2].Docs)
+	assert.Equal(t, "Read returns one page of widgets.", ops[2].Summary)
 }
 
 func TestParseErrors(t *testing.T) {
@@ -79,8 +82,9 @@ func TestBuildDocument(t *testing.T) {
 	assert.JSONEq(t, `[{"bearer":[]}]`, asJSON(t, doc["security"]))
 	assert.JSONEq(t, `{"type":"http","scheme":"bearer","description":"A personal access token or an OAuth2 access token."}`,
 		asJSON(t, get(t, doc, "components", "securitySchemes", "bearer")))
-	assert.JSONEq(t, `[{"name":"Widgets","description":"WidgetsService calls the widget endpoints."}]`, asJSON(t, doc["tags"]))
-	assert.Len(t, doc["paths"], 4)
+	assert.JSONEq(t, `[{"name":"Attachments","description":"AttachmentsService moves files."},
+		{"name":"Widgets","description":"WidgetsService calls the widget endpoints."}]`, asJSON(t, doc["tags"]))
+	assert.Len(t, doc["paths"], 7)
 }
 
 func TestBuildOperations(t *testing.T) {
@@ -122,6 +126,24 @@ func TestBuildOperations(t *testing.T) {
 	]}`, asJSON(t, get(t, single, "responses", "200", "content", "application/json", "schema")))
 	assert.JSONEq(t, `[{"name": "widgetId", "in": "path", "required": true, "schema": {"type": "integer", "format": "int64"}}]`,
 		asJSON(t, get(t, doc, "paths", "/widgets/{widgetId}", "delete", "parameters")))
+}
+
+// TestBuildSpecialAnswers covers the answers that are no model envelope:
+// the deleted feed, the upload token, the file download.
+func TestBuildSpecialAnswers(t *testing.T) {
+	t.Parallel()
+	doc := build(t)
+	assert.JSONEq(t, `{"type": "object", "properties": {
+		"widgets": {"type": "array", "items": {"$ref": "#/components/schemas/DeletedRecord"}},
+		"restrictedWidgets": {"type": "array", "items": {"$ref": "#/components/schemas/RestrictedRecord"}}
+	}}`, asJSON(t, get(t, doc, "paths", "/widgets/deleted", "get", "responses", "200", "content", "application/json", "schema")))
+	upload := get(t, doc, "paths", "/attachments/upload", "post")
+	assert.JSONEq(t, `{"required": true, "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}`,
+		asJSON(t, get(t, upload, "requestBody")))
+	assert.JSONEq(t, `{"type": "object", "required": ["upload"], "properties": {"upload": {"type": "object", "properties": {"token": {"type": "string"}}}}}`,
+		asJSON(t, get(t, upload, "responses", "200", "content", "application/json", "schema")))
+	assert.JSONEq(t, `{"schema": {"type": "string", "format": "binary"}}`,
+		asJSON(t, get(t, doc, "paths", "/attachments/{attachmentId}", "get", "responses", "200", "content", "application/octet-stream")))
 }
 
 func TestBuildSchemas(t *testing.T) {

@@ -1,6 +1,6 @@
 // Command genspec writes openapi.json, the OpenAPI 3.1 description of the
-// Capsule v2 API, from the SDK's source. It runs from the root package's
-// go:generate line: go generate ./...
+// Capsule v2 API, from the SDK's source. The root package's spec.go runs it
+// on go generate ./...
 package main
 
 import (

@@ -4,6 +4,7 @@ package sdk
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"iter"
 	"time"
 )
@@ -135,4 +136,44 @@ func (s *WidgetsService) unexported() {}
 // FieldError is one field at fault in a 422 answer.
 type FieldError struct {
 	Message string `json:"message"`
+}
+
+// AttachmentsService moves files.
+type AttachmentsService struct{}
+
+// Upload sends a file and returns its token.
+//
+// Capsule API docs: https://example.com/docs/Attachment
+// POST /attachments/upload
+func (s *AttachmentsService) Upload(ctx context.Context, r io.Reader) (string, *Response, error) {
+	return "", nil, nil
+}
+
+// Download writes a file to w.
+//
+// Capsule API docs: https://example.com/docs/Attachment
+// GET /attachments/{attachmentId}
+func (s *AttachmentsService) Download(ctx context.Context, id int64, w io.Writer) (*Response, error) {
+	return nil, nil
+}
+
+// Deleted lists deleted records.
+type Deleted struct{ Records []DeletedRecord }
+
+// DeletedRecord is one deleted record.
+type DeletedRecord struct {
+	ID int64 `json:"id"`
+}
+
+// RestrictedRecord is one record hidden from the caller.
+type RestrictedRecord struct {
+	ID int64 `json:"id"`
+}
+
+// ReadDeleted lists the widgets deleted since a time.
+//
+// Capsule API docs: https://example.com/docs/Widget
+// GET /widgets/deleted
+func (s *WidgetsService) ReadDeleted(ctx context.Context, since time.Time) (*Deleted, *Response, error) {
+	return nil, nil, nil
 }
