@@ -14,7 +14,9 @@
 //     whose operationId the first method in source order names;
 //   - {xIds} in a path is the same route as {xId} (one id, or up to ten
 //     comma-separated ids), so the two are merged;
-//   - schemas come from the json tags of the model structs; envelope keys
+//   - schemas come from the json tags of the model structs, adjusted by a
+//     spec:"nullable" or spec:"or-string" tag where Capsule sends null or a
+//     numeric string that the Go type decodes anyway; envelope keys come
 //     from the newEndpoint[T](client, path, one, many) calls.
 package genspec
 
