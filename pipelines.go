@@ -32,7 +32,7 @@ type PipelineInput struct {
 type Milestone struct {
 	ID          int64  `json:"id"`
 	Name        string `json:"name"`
-	Description string `json:"description"`
+	Description string `json:"description" spec:"nullable"`
 	// Complete reports whether an opportunity on this milestone is closed.
 	Complete bool `json:"complete"`
 	// Probability is the chance of winning, 0 to 100.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"regexp"
@@ -123,7 +124,9 @@ func TestOpenAPIOperations(t *testing.T) {
 // the router's own answers: 405 for a known path with another verb, and 404
 // for an unknown path. A handler's 404 (no such record) is told from the
 // router's by sending PATCH, which no route has, to the same path: only a
-// routed path answers it 405.
+// routed path answers it 405. Every JSON answer must match the operation's
+// response schema with no key the schema lacks: the fake and the SDK agree
+// on the wire.
 func TestOpenAPIRoutedByFake(t *testing.T) {
 	t.Parallel()
 	doc, ops := loadSpec(t)
@@ -146,6 +149,7 @@ func TestOpenAPIRoutedByFake(t *testing.T) {
 	}
 	ids := seededIDs{doc: doc, t: t, ids: map[string]string{},
 		get: func(path string) (int, string) { return send("GET", path, srv.Token, nil) }}
+	extras := map[string]bool{}
 	// Deletes go last so that every other operation finds its record.
 	slices.SortStableFunc(ops, func(a, b specOp) int { return boolInt(a.Method == "DELETE") - boolInt(b.Method == "DELETE") })
 	for _, o := range ops {
@@ -172,7 +176,32 @@ func TestOpenAPIRoutedByFake(t *testing.T) {
 			t.Errorf("%s %s: the fake wants another envelope key than %q: %s", o.Method, o.Path, requestKey(o.Op), answer)
 		case status == http.StatusUnauthorized || status == http.StatusForbidden || status >= 500:
 			t.Errorf("%s %s (%s): %d %s", o.Method, o.Path, path, status, answer)
+		case status < 300:
+			checkAnswer(t, doc, o, status, answer, extras)
 		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(extras)) {
+		t.Errorf("the fake answers with key %s, which the description does not have", k)
+	}
+}
+
+// checkAnswer checks a JSON answer of the fake against the operation's
+// response schema for its status, collecting the undescribed keys.
+func checkAnswer(t *testing.T, doc map[string]any, o specOp, status int, answer string, extras map[string]bool) {
+	t.Helper()
+	resp, _ := o.Op["responses"].(map[string]any)[fmt.Sprint(status)].(map[string]any)
+	content, _ := resp["content"].(map[string]any)
+	js, ok := content["application/json"].(map[string]any)
+	if !ok {
+		return
+	}
+	var v any
+	if err := json.Unmarshal([]byte(answer), &v); err != nil {
+		t.Errorf("%s %s: answer is not JSON: %v", o.Method, o.Path, err)
+		return
+	}
+	for _, e := range (validator{doc: doc, extras: extras}).check(v, js["schema"], "") {
+		t.Errorf("%s %s: the fake's answer: %s", o.Method, o.Path, e)
 	}
 }
 
