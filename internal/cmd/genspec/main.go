@@ -6,17 +6,26 @@ package main
 import (
 	"flag"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/capsulecrm-go/capsule/internal/genspec"
 )
 
-func main() {
-	out := flag.String("o", "openapi.json", "file to write")
-	dir := flag.String("dir", ".", "directory of the SDK's root package")
-	flag.Parse()
-	if err := genspec.WriteFile(*dir, *out); err != nil {
-		fmt.Fprintln(os.Stderr, "genspec:", err)
-		os.Exit(1)
+func main() { os.Exit(run(os.Args[1:], os.Stderr)) }
+
+// run is main without the process: it returns the exit status.
+func run(args []string, stderr io.Writer) int {
+	fs := flag.NewFlagSet("genspec", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	out := fs.String("o", "openapi.json", "file to write")
+	dir := fs.String("dir", ".", "directory of the SDK's root package")
+	if err := fs.Parse(args); err != nil {
+		return 2
 	}
+	if err := genspec.WriteFile(*dir, *out); err != nil {
+		fmt.Fprintln(stderr, "genspec:", err)
+		return 1
+	}
+	return 0
 }
