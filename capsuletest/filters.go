@@ -84,7 +84,7 @@ func (e *entity) filterResults(c *call) *reply {
 	if rep != nil {
 		return rep
 	}
-	return c.list(e.coll, e.matching(c, conds), e.renderer(c))
+	return c.listScan(e.coll, e.c(c.f), matcher(c, conds), e.renderer(c))
 }
 
 // parseConditions checks filter conditions (decoded JSON) against e's
@@ -120,8 +120,14 @@ func (e *entity) parseConditions(f *fake, raw []any) ([]condition, *reply) {
 // matching returns the records of e that c may see and that meet every
 // condition, in ascending id order.
 func (e *entity) matching(c *call, conds []condition) []record {
+	keep := matcher(c, conds)
+	return e.c(c.f).filter(func(r record) bool { return keep(0, r) })
+}
+
+// matcher is the test of matching, for listScan.
+func matcher(c *call, conds []condition) func(_ int64, r record) bool {
 	today := c.now.Truncate(24 * time.Hour)
-	return e.c(c.f).filter(func(r record) bool {
+	return func(_ int64, r record) bool {
 		if c.hidden(r) {
 			return false
 		}
@@ -131,7 +137,7 @@ func (e *entity) matching(c *call, conds []condition) []record {
 			}
 		}
 		return true
-	})
+	}
 }
 
 func containsType(ts []ftype, t ftype) bool {
