@@ -17,8 +17,9 @@ type LoggedRequest struct {
 	Path   string // URL path, e.g. /api/v2/parties/1
 	Query  string // raw query string
 	Header http.Header
-	Body   []byte // request body (first 64 KiB)
-	Status int    // status answered; 0 when the connection was dropped
+	Body   []byte    // request body (first 64 KiB)
+	Status int       // status answered; 0 when the connection was dropped
+	Time   time.Time // the server clock when the answer (or the drop) began
 }
 
 type token struct {
@@ -58,7 +59,7 @@ type fake struct {
 	faultRate         float64
 	faultRNG          *rand.Rand
 
-	log []LoggedRequest
+	log requestLog
 
 	nestedSeq int64             // ids of nested collection items (addresses, ...)
 	jobs      map[string]record // GET /jobs/{uuid}
@@ -92,6 +93,7 @@ func newFake(opts ...Option) *fake {
 		buckets:    map[string]*bucket{},
 		jobs:       map[string]record{},
 		nestedSeq:  500000000,
+		log:        requestLog{max: cfg.requestLog},
 	}
 	f.oauthState.init()
 	for _, reg := range registrations {
@@ -185,16 +187,42 @@ func (f *fake) setFaultRate(fraction float64, seed uint64) {
 func (f *fake) requests() []LoggedRequest {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	out := make([]LoggedRequest, len(f.log))
-	copy(out, f.log)
-	return out
+	return f.log.list()
 }
 
 func (f *fake) resetRequests() {
 	f.mu.Lock()
-	f.log = nil
+	f.log.reset()
 	f.mu.Unlock()
 }
+
+// requestLog keeps the last max requests in a ring (max < 0: all of them;
+// 0: none), so a long-running fake does not grow with its traffic.
+type requestLog struct {
+	max   int
+	items []LoggedRequest // a ring once len(items) == max
+	next  int             // where the next entry goes once full
+}
+
+func (l *requestLog) add(r LoggedRequest) {
+	switch {
+	case l.max == 0:
+	case l.max < 0 || len(l.items) < l.max:
+		l.items = append(l.items, r)
+	default:
+		l.items[l.next] = r
+		l.next = (l.next + 1) % l.max
+	}
+}
+
+// list returns the entries, oldest first.
+func (l *requestLog) list() []LoggedRequest {
+	out := make([]LoggedRequest, 0, len(l.items))
+	out = append(out, l.items[l.next:]...)
+	return append(out, l.items[:l.next]...)
+}
+
+func (l *requestLog) reset() { l.items, l.next = nil, 0 }
 
 // serving ----------------------------------------------------------------------
 
@@ -256,9 +284,10 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		logged = true
 		f.mu.Lock()
-		f.log = append(f.log, LoggedRequest{
+		f.log.add(LoggedRequest{
 			Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
 			Header: r.Header.Clone(), Body: bytes.Clone(cb.buf.Bytes()), Status: status,
+			Time: f.nowLocked(),
 		})
 		f.mu.Unlock()
 	}

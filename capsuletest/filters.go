@@ -255,17 +255,7 @@ func (cd condition) matchAny(vals []any, op string, today time.Time) bool {
 func (cd condition) matchOne(v any, op string, today time.Time) bool {
 	switch cd.field.typ {
 	case fString:
-		s := strings.ToLower(str(v))
-		switch op {
-		case "is":
-			return s == cd.str
-		case "starts with":
-			return strings.HasPrefix(s, cd.str)
-		case "ends with":
-			return strings.HasSuffix(s, cd.str)
-		case "contains":
-			return strings.Contains(s, cd.str)
-		}
+		return foldMatch(str(v), cd.str, op)
 	case fNumber:
 		n, isNum := numberOf(v)
 		if !isNum {
@@ -316,6 +306,67 @@ func (cd condition) matchOne(v any, op string, today time.Time) bool {
 		return cd.str != "" && strings.ToLower(in.name) == cd.str
 	}
 	return false
+}
+
+// foldMatch reports whether s, lower-cased, meets the string operator op
+// against want (lower case). ASCII text, nearly all of it, is compared byte
+// by byte without making its lower-case copy: a filter meets every record.
+func foldMatch(s, want, op string) bool {
+	if !isASCII(s) {
+		s = strings.ToLower(s)
+		switch op {
+		case "is":
+			return s == want
+		case "starts with":
+			return strings.HasPrefix(s, want)
+		case "ends with":
+			return strings.HasSuffix(s, want)
+		case "contains":
+			return strings.Contains(s, want)
+		}
+		return false
+	}
+	if len(want) > len(s) {
+		return false
+	}
+	switch op {
+	case "is":
+		return len(s) == len(want) && lowerEq(s, want)
+	case "starts with":
+		return lowerEq(s[:len(want)], want)
+	case "ends with":
+		return lowerEq(s[len(s)-len(want):], want)
+	case "contains":
+		for i := 0; i+len(want) <= len(s); i++ {
+			if lowerEq(s[i:i+len(want)], want) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// lowerEq reports whether the ASCII s, lower-cased, equals want (same length).
+func lowerEq(s, want string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != want[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // field getters ---------------------------------------------------------------------

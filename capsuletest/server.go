@@ -87,6 +87,7 @@ type Option func(*config)
 
 type config struct {
 	seed             int
+	requestLog       int
 	clock            func() time.Time
 	rateLimit        int
 	rateWindow       time.Duration
@@ -111,8 +112,19 @@ func defaultConfig() config {
 		maxBody:          1 << 20,
 		clientID:         DefaultClientID,
 		clientSecret:     DefaultClientSecret,
+		requestLog:       DefaultRequestLog,
 	}
 }
+
+// DefaultRequestLog is how many requests the log keeps unless
+// WithRequestLog says otherwise: far more than a test makes, a bound for a
+// long-running fake.
+const DefaultRequestLog = 10_000
+
+// WithRequestLog sets how many of the latest requests the log
+// (Server.Requests) keeps: n > 0 keeps the last n, n < 0 all of them (a test
+// that makes more than DefaultRequestLog requests and reads them all), 0 none.
+func WithRequestLog(n int) Option { return func(c *config) { c.requestLog = n } }
 
 // WithSeed sets the size of the deterministic seed data: reference data (users,
 // teams, pipelines, ...) is always present; n is the number of parties (and a
