@@ -2,9 +2,11 @@ package capsuletest
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -56,8 +58,10 @@ type fake struct {
 	failN, failStatus int
 	dropN             int
 	latency           time.Duration
+	loseN             int
 	faultRate         float64
 	faultRNG          *rand.Rand
+	faultKinds        []FaultKind // what a random fault is; empty: FaultServerError
 
 	log requestLog
 
@@ -184,6 +188,57 @@ func (f *fake) setFaultRate(fraction float64, seed uint64) {
 	f.mu.Unlock()
 }
 
+func (f *fake) loseNext(n int) {
+	f.mu.Lock()
+	f.loseN = n
+	f.mu.Unlock()
+}
+
+func (f *fake) setFaultKinds(kinds []FaultKind) {
+	f.mu.Lock()
+	f.faultKinds = slices.Clone(kinds)
+	f.mu.Unlock()
+}
+
+// FaultKind is a kind of injected failure, for SetFaultKinds.
+type FaultKind int
+
+const (
+	// FaultServerError answers 503 {"message": ...} without serving the request.
+	FaultServerError FaultKind = iota + 1
+	// FaultDropConnection closes the connection in the middle of a 200
+	// answer, without serving the request.
+	FaultDropConnection
+	// FaultLostAnswer serves the request (a write is applied), then closes
+	// the connection without answering: the failure that makes a client that
+	// replays a create make a duplicate.
+	FaultLostAnswer
+)
+
+// faultKindNames are the names of the fault kinds (capsule-fake's
+// -fault-kinds, the control API).
+var faultKindNames = map[FaultKind]string{
+	FaultServerError: "server-error", FaultDropConnection: "drop-connection", FaultLostAnswer: "lost-answer",
+}
+
+// String is the kind's name: server-error, drop-connection or lost-answer.
+func (k FaultKind) String() string {
+	if n, ok := faultKindNames[k]; ok {
+		return n
+	}
+	return "FaultKind(" + strconv.Itoa(int(k)) + ")"
+}
+
+// ParseFaultKind reads a fault kind's name (see FaultKind.String).
+func ParseFaultKind(name string) (FaultKind, error) {
+	for k, n := range faultKindNames {
+		if n == name {
+			return k, nil
+		}
+	}
+	return 0, fmt.Errorf("capsuletest: unknown fault kind %q (want server-error, drop-connection or lost-answer)", name)
+}
+
 func (f *fake) requests() []LoggedRequest {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -271,6 +326,7 @@ const (
 	faultNone fault = iota
 	faultFail
 	faultDrop
+	faultLost
 )
 
 // ServeHTTP logs the request, applies injected faults, then serves OAuth or API.
@@ -303,8 +359,19 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case f.dropN > 0:
 		f.dropN--
 		kind = faultDrop
+	case f.loseN > 0 && f.isWrite(r):
+		f.loseN--
+		kind = faultLost
 	case f.faultRate > 0 && f.faultRNG != nil && f.faultRNG.Float64() < f.faultRate:
 		kind, failStatus = faultFail, http.StatusServiceUnavailable
+		if len(f.faultKinds) > 0 { // a draw only then: a seed gives the same run as before kinds
+			switch f.faultKinds[f.faultRNG.IntN(len(f.faultKinds))] {
+			case FaultDropConnection:
+				kind = faultDrop
+			case FaultLostAnswer:
+				kind = faultLost
+			}
+		}
 	}
 	f.mu.Unlock()
 
@@ -322,7 +389,7 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// cursor) sees SetNow and Advance; net/http keeps a Date that is set.
 	w.Header().Set("Date", f.now().UTC().Format(http.TimeFormat))
 
-	if kind != faultNone {
+	if kind != faultNone && kind != faultLost {
 		// a fault answers without reading the body; read it for the log
 		_, _ = io.Copy(io.Discard, io.LimitReader(cb, 64<<10))
 	}
@@ -336,15 +403,51 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case faultDrop:
 		logRequest(0)
 		f.drop(w)
+	case faultLost:
+		f.serve(&lostWriter{header: http.Header{}}, r) // applied; the answer goes nowhere
+		logRequest(0)
+		abort(w)
 	default:
-		if r.URL.Path == APIPrefix || strings.HasPrefix(r.URL.Path, APIPrefix+"/") {
-			f.serveAPI(sw, r)
-		} else {
-			f.serveOAuth(sw, r)
-		}
+		f.serve(sw, r)
 	}
 
 	logRequest(sw.status) // a handler that wrote nothing
+}
+
+func (f *fake) serve(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == APIPrefix || strings.HasPrefix(r.URL.Path, APIPrefix+"/") {
+		f.serveAPI(w, r)
+	} else {
+		f.serveOAuth(w, r)
+	}
+}
+
+// isWrite reports whether r is an API request that may change the store:
+// not a GET or HEAD, nor a read sent as POST (filters). f.mu is held.
+func (f *fake) isWrite(r *http.Request) bool {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead || !strings.HasPrefix(r.URL.Path, APIPrefix+"/") {
+		return false
+	}
+	rt, _, _ := match(f.routes, r.Method, strings.TrimPrefix(r.URL.Path, APIPrefix))
+	return rt == nil || !rt.read
+}
+
+// lostWriter takes a reply that is never sent (FaultLostAnswer).
+type lostWriter struct{ header http.Header }
+
+func (w *lostWriter) Header() http.Header         { return w.header }
+func (w *lostWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (w *lostWriter) WriteHeader(int)             {}
+
+// abort closes the connection without a byte of answer.
+func abort(w http.ResponseWriter) {
+	if hj, ok := w.(http.Hijacker); ok {
+		if conn, _, err := hj.Hijack(); err == nil {
+			_ = conn.Close()
+			return
+		}
+	}
+	panic(http.ErrAbortHandler) // aborts the response without logging a stack
 }
 
 // drop sends a 200 header and part of a body, then closes the connection.

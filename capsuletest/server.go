@@ -214,9 +214,21 @@ func (s *Server) SetLatency(d time.Duration) { s.f.setLatency(d) }
 // the middle of a 200 response (headers and part of the body sent).
 func (s *Server) DropNextConnection(n int) { s.f.dropNext(n) }
 
-// SetFaultRate makes a random fraction (0..1) of the following requests fail with
-// 503, chosen by an RNG seeded with seed (so a run is repeatable).
+// SetFaultRate makes a random fraction (0..1) of the following requests fail,
+// chosen by an RNG seeded with seed (so a run is repeatable): with 503
+// unless SetFaultKinds chose other kinds.
 func (s *Server) SetFaultRate(fraction float64, seed uint64) { s.f.setFaultRate(fraction, seed) }
+
+// SetFaultKinds sets the kinds the random faults of SetFaultRate are drawn
+// from, each as likely (none: FaultServerError only). FaultLostAnswer
+// drawn for a read serves it and closes the connection, like for a write.
+func (s *Server) SetFaultKinds(kinds ...FaultKind) { s.f.setFaultKinds(kinds) }
+
+// LoseNextAnswer makes the next n writes (API requests other than GET,
+// HEAD and the read-only POSTs such as filters) be applied, then end with
+// the connection closed before any answer: the client sees a transport
+// error although the store changed. They are logged with Status 0.
+func (s *Server) LoseNextAnswer(n int) { s.f.loseNext(n) }
 
 // Requests returns a copy of the request log, oldest first.
 func (s *Server) Requests() []LoggedRequest { return s.f.requests() }
