@@ -89,6 +89,11 @@ func newFake(opts ...Option) *fake {
 	if cfg.token == "" {
 		cfg.token = "capsuletest-" + randomHex(16)
 	}
+	return newFakeConfig(cfg)
+}
+
+// newFakeConfig builds and seeds a fake for cfg.
+func newFakeConfig(cfg config) *fake {
 	f := &fake{
 		cfg:        cfg,
 		colls:      map[string]*collection{},
@@ -331,6 +336,10 @@ const (
 
 // ServeHTTP logs the request, applies injected faults, then serves OAuth or API.
 func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if f.cfg.control != "" && strings.HasPrefix(r.URL.Path, controlPrefix) {
+		f.serveControl(w, r) // not logged, never faulty, no budget
+		return
+	}
 	cb := &captureBody{ReadCloser: r.Body}
 	r.Body = cb
 	logged := false

@@ -23,6 +23,7 @@ package capsuletest
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"time"
@@ -60,17 +61,49 @@ type Server struct {
 }
 
 // NewServer starts a fake Capsule on a loopback port. Call Close when done.
+// It panics when the WithStateFile file exists and cannot be loaded.
 func NewServer(opts ...Option) *Server {
 	f := newFake(opts...)
-	hs := httptest.NewServer(f)
+	s, err := start(f, httptest.NewUnstartedServer(f))
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+// Listen starts a fake Capsule listening on addr, e.g. "127.0.0.1:8080"
+// (what cmd/capsule-fake runs). Call Close when done.
+func Listen(addr string, opts ...Option) (*Server, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	f := newFake(opts...)
+	hs := httptest.NewUnstartedServer(f)
+	_ = hs.Listener.Close()
+	hs.Listener = ln
+	s, err := start(f, hs)
+	if err != nil {
+		_ = ln.Close()
+	}
+	return s, err
+}
+
+// start loads the state file, if any, registers the application's and the
+// normal user's tokens and starts hs.
+func start(f *fake, hs *httptest.Server) (*Server, error) {
+	if err := f.loadStateFile(); err != nil {
+		_ = hs.Listener.Close()
+		return nil, err
+	}
+	hs.Start()
 	s := &Server{
 		Server: hs, BaseURL: hs.URL + APIPrefix, Token: f.cfg.token, f: f,
-		AppToken:  "capsuletest-app-" + randomHex(16),
-		UserToken: "capsuletest-user-" + randomHex(16),
+		AppToken: f.cfg.appToken, UserToken: f.cfg.userToken,
 	}
 	f.addUserToken(s.AppToken, f.currentUser, f.cfg.clientID)
 	f.addUserToken(s.UserToken, f.normalUser, "")
-	return s
+	return s, nil
 }
 
 // Handler returns the fake as an http.Handler (used by cmd/capsule-fake). The token
@@ -87,6 +120,10 @@ type Option func(*config)
 
 type config struct {
 	seed             int
+	appToken         string
+	userToken        string
+	control          string // WithControl's token; "" leaves /_fake/ unserved
+	stateFile        string
 	requestLog       int
 	clock            func() time.Time
 	rateLimit        int
@@ -113,6 +150,8 @@ func defaultConfig() config {
 		clientID:         DefaultClientID,
 		clientSecret:     DefaultClientSecret,
 		requestLog:       DefaultRequestLog,
+		appToken:         "capsuletest-app-" + randomHex(16),
+		userToken:        "capsuletest-user-" + randomHex(16),
 	}
 }
 
@@ -173,6 +212,12 @@ func WithAsyncDeletes(on bool) Option { return func(c *config) { c.asyncDeletes 
 
 // WithToken fixes the value of the current user's read+write token (Server.Token).
 func WithToken(token string) Option { return func(c *config) { c.token = token } }
+
+// WithAppToken fixes the value of Server.AppToken (random by default).
+func WithAppToken(token string) Option { return func(c *config) { c.appToken = token } }
+
+// WithUserToken fixes the value of Server.UserToken (random by default).
+func WithUserToken(token string) Option { return func(c *config) { c.userToken = token } }
 
 // WithMaxBodyBytes sets the largest accepted JSON request body (default 1 MiB);
 // larger bodies are answered 413.
