@@ -55,6 +55,15 @@ func (c *call) listScan(key string, coll *collection, keep func(id int64, r reco
 		return rep
 	}
 	start := (page - 1) * perPage
+	if keep == nil { // a slice of the id index
+		from := min(start, len(coll.order))
+		to := min(from+perPage, len(coll.order))
+		items := make([]record, 0, to-from)
+		for _, id := range coll.order[from:to] {
+			items = append(items, coll.items[id])
+		}
+		return c.pageReply(key, items, page, perPage, len(coll.order), to < len(coll.order), render)
+	}
 	var items []record
 	seen, more := 0, false
 	for _, id := range coll.order {

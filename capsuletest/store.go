@@ -48,6 +48,10 @@ type collection struct {
 	// timeIndex keeps changes (on the collections with since lists)
 	timeIndex bool
 
+	// restricted counts the records with a restriction (restricted.go):
+	// while there are none, a list needs no visibility test per record.
+	restricted int
+
 	// searchKey, when set, derives a record's search key; keys holds them.
 	searchKey func(rec record) searchKey
 	keys      map[int64]searchKey
@@ -109,6 +113,7 @@ func (c *collection) put(rec record) {
 	id := rec["id"].(int64)
 	old, existed := c.items[id]
 	c.items[id] = rec
+	c.restricted += restrictedDelta(old, rec)
 	if !existed {
 		if n := len(c.order); n == 0 || c.order[n-1] < id {
 			c.order = append(c.order, id) // ids are given in ascending order
@@ -118,6 +123,20 @@ func (c *collection) put(rec record) {
 		}
 	}
 	c.indexed(id, old, rec)
+}
+
+// restrictedDelta is the change in the number of restricted records when
+// old (nil: none) becomes rec (nil: deleted).
+func restrictedDelta(old, rec record) int {
+	_, was := old["_restricted"]
+	_, is := rec["_restricted"]
+	switch {
+	case is && !was:
+		return 1
+	case was && !is:
+		return -1
+	}
+	return 0
 }
 
 // bump sets updatedAt of a working copy (not stored yet: put indexes it)
@@ -251,6 +270,7 @@ func (c *collection) drop(id int64) {
 	}
 	delete(c.items, id)
 	delete(c.keys, id)
+	c.restricted += restrictedDelta(r, nil)
 	if i, found := slices.BinarySearch(c.order, id); found {
 		c.order = slices.Delete(c.order, i, i+1)
 	}
