@@ -16,8 +16,46 @@
 // boards, stages, lost reasons, titles, REST hooks). See access.go.
 //
 // Everything is kept in memory behind one mutex, so a Server is safe for concurrent
-// use. Seed data is deterministic for a given seed. See EXTENDING.md for how
-// resources are added.
+// use. Seed data is deterministic for a given seed. Each collection keeps, on every
+// write, its ids in order, a (updatedAt, id) index for since and its search keys, so
+// that a page costs what is on it, not the size of the store. See EXTENDING.md for
+// how resources are added.
+//
+// # Faults
+//
+// FailNext, DropNextConnection, SetLatency and SetFaultRate (with SetFaultKinds:
+// FaultServerError, FaultDropConnection, FaultLostAnswer) inject failures;
+// LoseNextAnswer applies the next writes and closes the connection before their
+// answer, the failure that makes a client that replays a create make a duplicate.
+//
+// # Driving the fake from any language
+//
+// Listen (what cmd/capsule-fake runs) serves on a fixed address. WithControl(token)
+// adds a control API under /_fake/, which Capsule does not have, for tests that are
+// not written in Go. Every call needs Authorization: Bearer <token> (else 401
+// {"message": ...}); answers are JSON; control calls are not logged, faulted or
+// rate-limited:
+//
+//	POST   /_fake/reset                  a freshly seeded store (tokens, faults, clock stay)
+//	POST   /_fake/seed {"parties": n}    the same with n parties (or ?n=)
+//	POST   /_fake/faults {"rate": 0.1, "seed": 1, "kinds": ["server-error",
+//	       "drop-connection", "lost-answer"], "loseNextAnswer": n, "dropNext": n,
+//	       "failNext": n, "failStatus": 503, "latency": "200ms"}
+//	GET    /_fake/clock                  {"now": ...}
+//	POST   /_fake/clock {"set": "2025-01-02T15:04:05Z"} or {"advance": "1h"}
+//	GET    /_fake/requests               {"requests": [{method, path, query, status, time}]}
+//	DELETE /_fake/requests
+//	GET    /_fake/deliveries             {"deliveries": [{hookId, event, targetUrl, body,
+//	       status, error, removed, ok, at}]}
+//	DELETE /_fake/deliveries
+//	POST   /_fake/state/save             writes the WithStateFile file (409 without one)
+//
+// For example, from a shell:
+//
+//	curl -X POST -H "Authorization: Bearer ctl" -d '{"loseNextAnswer":1}' http://127.0.0.1:8080/_fake/faults
+//
+// Save and Load write and read the whole store as JSON; WithStateFile loads it at
+// start and SaveState writes it back, so a fake can keep its data between runs.
 package capsuletest
 
 import (
