@@ -92,8 +92,8 @@ func (c *collection) insert(rec record, now time.Time) record {
 	id, ok := asInt(rec["id"])
 	if !ok {
 		id = c.next
-		rec["id"] = id
 	}
+	rec["id"] = id // an int64, whatever number type it was given as
 	if id >= c.next {
 		c.next = id + 1
 	}
