@@ -28,10 +28,10 @@ type app struct {
 	// Global flags.
 	fake      bool
 	fakeState string // --fake-state FILE: the fake's store is loaded from and saved to FILE
-	profile string
-	output  string
-	fields  []string
-	limit   int
+	profile   string
+	output    string
+	fields    []string
+	limit     int
 
 	// started is set once cobra has parsed the command line and the command
 	// runs: an error after it is the command's, before it a usage error.
