@@ -316,3 +316,37 @@ func BenchmarkPacedJob(b *testing.B) {
 		b.ReportMetric(100*float64(requests)/(windows*limit), "%budget")
 	}
 }
+
+// BenchmarkFakeExport reads every party of a seeded capsuletest through
+// Parties.ReadIter (100 a page, over HTTP) and reports the requests it
+// took; the fake is built (and its garbage collected) outside the timer.
+func BenchmarkFakeExport(b *testing.B) {
+	for _, n := range []int{10_000, 100_000} {
+		b.Run("n="+strconv.Itoa(n), func(b *testing.B) {
+			srv := capsuletest.NewServer(capsuletest.WithSeed(n), capsuletest.WithRateLimit(0, 0))
+			defer srv.Close()
+			c, err := NewClient(WithBaseURL(srv.BaseURL), WithToken(srv.Token), WithRetryPolicy(nil))
+			if err != nil {
+				b.Fatal(err)
+			}
+			runtime.GC() // the seeding's garbage is the build's, not the export's
+			var requests, records int
+			for b.Loop() {
+				srv.ResetRequests()
+				records = 0
+				for _, err := range c.Parties.ReadIter(context.Background(), nil) {
+					if err != nil {
+						b.Fatal(err)
+					}
+					records++
+				}
+				requests = len(srv.Requests())
+			}
+			if records < n || requests != (records+MaxPerPage-1)/MaxPerPage {
+				b.Fatalf("%d records in %d requests", records, requests)
+			}
+			b.ReportMetric(float64(requests), "requests")
+			b.ReportMetric(float64(records), "records")
+		})
+	}
+}

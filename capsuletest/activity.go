@@ -92,7 +92,7 @@ var (
 				return notFound()
 			}
 			rec["_deleted"] = true
-			touch(rec, c.now)
+			c.f.coll("lostReasons").touch(rec, c.now)
 			return nil
 		},
 	}

@@ -21,7 +21,7 @@ var (
 		},
 		remove: func(c *call, rec record) *reply { // archive
 			rec["_archived"] = true
-			touch(rec, c.now)
+			c.f.coll("boards").touch(rec, c.now)
 			return nil
 		},
 	}
@@ -60,7 +60,7 @@ var (
 		},
 		remove: func(c *call, rec record) *reply { // archive: listed by status=archived; Capsule documents no restore
 			rec["_archived"] = true
-			touch(rec, c.now)
+			c.f.coll("stages").touch(rec, c.now)
 			return nil
 		},
 	}
@@ -112,7 +112,7 @@ func restoreHandler(res *resource, limit int) handlerFunc {
 				return validationFailed(fieldError{Message: "active " + coll.name + " limit reached", Resource: coll.resource, Field: "id"})
 			}
 			delete(rec, "_archived")
-			touch(rec, c.now)
+			coll.touch(rec, c.now)
 		}
 		return ok(coll.singular, res.renderer(c)(rec))
 	}

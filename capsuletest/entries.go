@@ -287,8 +287,8 @@ func updateEntry(c *call) *reply {
 	if errs != nil {
 		return validationFailed(errs...)
 	}
-	touch(work, c.now)
-	coll.items[rec["id"].(int64)] = work
+	bump(work, c.now)
+	coll.put(work)
 	c.f.claimAttachments(rec["id"].(int64), atts, c.now)
 	return ok("entry", renderEntry(c, work))
 }

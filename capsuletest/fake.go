@@ -2,9 +2,11 @@ package capsuletest
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,8 +19,9 @@ type LoggedRequest struct {
 	Path   string // URL path, e.g. /api/v2/parties/1
 	Query  string // raw query string
 	Header http.Header
-	Body   []byte // request body (first 64 KiB)
-	Status int    // status answered; 0 when the connection was dropped
+	Body   []byte    // request body (first 64 KiB)
+	Status int       // status answered; 0 when the connection was dropped
+	Time   time.Time // the server clock when the answer (or the drop) began
 }
 
 type token struct {
@@ -55,10 +58,12 @@ type fake struct {
 	failN, failStatus int
 	dropN             int
 	latency           time.Duration
+	loseN             int
 	faultRate         float64
 	faultRNG          *rand.Rand
+	faultKinds        []FaultKind // what a random fault is; empty: FaultServerError
 
-	log []LoggedRequest
+	log requestLog
 
 	nestedSeq int64             // ids of nested collection items (addresses, ...)
 	jobs      map[string]record // GET /jobs/{uuid}
@@ -84,6 +89,11 @@ func newFake(opts ...Option) *fake {
 	if cfg.token == "" {
 		cfg.token = "capsuletest-" + randomHex(16)
 	}
+	return newFakeConfig(cfg)
+}
+
+// newFakeConfig builds and seeds a fake for cfg.
+func newFakeConfig(cfg config) *fake {
 	f := &fake{
 		cfg:        cfg,
 		colls:      map[string]*collection{},
@@ -92,6 +102,7 @@ func newFake(opts ...Option) *fake {
 		buckets:    map[string]*bucket{},
 		jobs:       map[string]record{},
 		nestedSeq:  500000000,
+		log:        requestLog{max: cfg.requestLog},
 	}
 	f.oauthState.init()
 	for _, reg := range registrations {
@@ -182,19 +193,96 @@ func (f *fake) setFaultRate(fraction float64, seed uint64) {
 	f.mu.Unlock()
 }
 
+func (f *fake) loseNext(n int) {
+	f.mu.Lock()
+	f.loseN = n
+	f.mu.Unlock()
+}
+
+func (f *fake) setFaultKinds(kinds []FaultKind) {
+	f.mu.Lock()
+	f.faultKinds = slices.Clone(kinds)
+	f.mu.Unlock()
+}
+
+// FaultKind is a kind of injected failure, for SetFaultKinds.
+type FaultKind int
+
+const (
+	// FaultServerError answers 503 {"message": ...} without serving the request.
+	FaultServerError FaultKind = iota + 1
+	// FaultDropConnection closes the connection in the middle of a 200
+	// answer, without serving the request.
+	FaultDropConnection
+	// FaultLostAnswer serves the request (a write is applied), then closes
+	// the connection without answering: the failure that makes a client that
+	// replays a create make a duplicate.
+	FaultLostAnswer
+)
+
+// faultKindNames are the names of the fault kinds (capsule-fake's
+// -fault-kinds, the control API).
+var faultKindNames = map[FaultKind]string{
+	FaultServerError: "server-error", FaultDropConnection: "drop-connection", FaultLostAnswer: "lost-answer",
+}
+
+// String is the kind's name: server-error, drop-connection or lost-answer.
+func (k FaultKind) String() string {
+	if n, ok := faultKindNames[k]; ok {
+		return n
+	}
+	return "FaultKind(" + strconv.Itoa(int(k)) + ")"
+}
+
+// ParseFaultKind reads a fault kind's name (see FaultKind.String).
+func ParseFaultKind(name string) (FaultKind, error) {
+	for k, n := range faultKindNames {
+		if n == name {
+			return k, nil
+		}
+	}
+	return 0, fmt.Errorf("capsuletest: unknown fault kind %q (want server-error, drop-connection or lost-answer)", name)
+}
+
 func (f *fake) requests() []LoggedRequest {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	out := make([]LoggedRequest, len(f.log))
-	copy(out, f.log)
-	return out
+	return f.log.list()
 }
 
 func (f *fake) resetRequests() {
 	f.mu.Lock()
-	f.log = nil
+	f.log.reset()
 	f.mu.Unlock()
 }
+
+// requestLog keeps the last max requests in a ring (max < 0: all of them;
+// 0: none), so a long-running fake does not grow with its traffic.
+type requestLog struct {
+	max   int
+	items []LoggedRequest // a ring once len(items) == max
+	next  int             // where the next entry goes once full
+}
+
+func (l *requestLog) add(r LoggedRequest) {
+	switch {
+	case l.max == 0:
+	case l.max < 0 || len(l.items) < l.max:
+		l.items = append(l.items, r)
+	default:
+		l.items[l.next] = r
+		l.next = (l.next + 1) % l.max
+	}
+}
+
+// list returns the entries, oldest first.
+func (l *requestLog) list() []LoggedRequest {
+	out := make([]LoggedRequest, 0, len(l.items))
+	out = append(out, l.items[l.next:]...)
+	return append(out, l.items[:l.next]...)
+}
+
+func (l *requestLog) reset() { l.items, l.next = nil, 0 }
 
 // serving ----------------------------------------------------------------------
 
@@ -243,10 +331,15 @@ const (
 	faultNone fault = iota
 	faultFail
 	faultDrop
+	faultLost
 )
 
 // ServeHTTP logs the request, applies injected faults, then serves OAuth or API.
 func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if f.cfg.control != "" && strings.HasPrefix(r.URL.Path, controlPrefix) {
+		f.serveControl(w, r) // not logged, never faulty, no budget
+		return
+	}
 	cb := &captureBody{ReadCloser: r.Body}
 	r.Body = cb
 	logged := false
@@ -256,9 +349,10 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		logged = true
 		f.mu.Lock()
-		f.log = append(f.log, LoggedRequest{
+		f.log.add(LoggedRequest{
 			Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
 			Header: r.Header.Clone(), Body: bytes.Clone(cb.buf.Bytes()), Status: status,
+			Time: f.nowLocked(),
 		})
 		f.mu.Unlock()
 	}
@@ -274,8 +368,19 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case f.dropN > 0:
 		f.dropN--
 		kind = faultDrop
+	case f.loseN > 0 && f.isWrite(r):
+		f.loseN--
+		kind = faultLost
 	case f.faultRate > 0 && f.faultRNG != nil && f.faultRNG.Float64() < f.faultRate:
 		kind, failStatus = faultFail, http.StatusServiceUnavailable
+		if len(f.faultKinds) > 0 { // a draw only then: a seed gives the same run as before kinds
+			switch f.faultKinds[f.faultRNG.IntN(len(f.faultKinds))] {
+			case FaultDropConnection:
+				kind = faultDrop
+			case FaultLostAnswer:
+				kind = faultLost
+			}
+		}
 	}
 	f.mu.Unlock()
 
@@ -293,7 +398,7 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// cursor) sees SetNow and Advance; net/http keeps a Date that is set.
 	w.Header().Set("Date", f.now().UTC().Format(http.TimeFormat))
 
-	if kind != faultNone {
+	if kind != faultNone && kind != faultLost {
 		// a fault answers without reading the body; read it for the log
 		_, _ = io.Copy(io.Discard, io.LimitReader(cb, 64<<10))
 	}
@@ -307,15 +412,51 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case faultDrop:
 		logRequest(0)
 		f.drop(w)
+	case faultLost:
+		f.serve(&lostWriter{header: http.Header{}}, r) // applied; the answer goes nowhere
+		logRequest(0)
+		abort(w)
 	default:
-		if r.URL.Path == APIPrefix || strings.HasPrefix(r.URL.Path, APIPrefix+"/") {
-			f.serveAPI(sw, r)
-		} else {
-			f.serveOAuth(sw, r)
-		}
+		f.serve(sw, r)
 	}
 
 	logRequest(sw.status) // a handler that wrote nothing
+}
+
+func (f *fake) serve(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == APIPrefix || strings.HasPrefix(r.URL.Path, APIPrefix+"/") {
+		f.serveAPI(w, r)
+	} else {
+		f.serveOAuth(w, r)
+	}
+}
+
+// isWrite reports whether r is an API request that may change the store:
+// not a GET or HEAD, nor a read sent as POST (filters). f.mu is held.
+func (f *fake) isWrite(r *http.Request) bool {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead || !strings.HasPrefix(r.URL.Path, APIPrefix+"/") {
+		return false
+	}
+	rt, _, _ := match(f.routes, r.Method, strings.TrimPrefix(r.URL.Path, APIPrefix))
+	return rt == nil || !rt.read
+}
+
+// lostWriter takes a reply that is never sent (FaultLostAnswer).
+type lostWriter struct{ header http.Header }
+
+func (w *lostWriter) Header() http.Header         { return w.header }
+func (w *lostWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (w *lostWriter) WriteHeader(int)             {}
+
+// abort closes the connection without a byte of answer.
+func abort(w http.ResponseWriter) {
+	if hj, ok := w.(http.Hijacker); ok {
+		if conn, _, err := hj.Hijack(); err == nil {
+			_ = conn.Close()
+			return
+		}
+	}
+	panic(http.ErrAbortHandler) // aborts the response without logging a stack
 }
 
 // drop sends a 200 header and part of a body, then closes the connection.

@@ -3,6 +3,7 @@ package capsuletest
 import (
 	"encoding/json"
 	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -107,7 +108,7 @@ func saveFieldDef(c *call, e *entity, existing record) *reply {
 		coll.insert(work, c.now)
 		return c.created("definition", e.path+"/fields/definitions/"+itoa(work["id"]), c.f.renderFieldDef(e, work))
 	}
-	coll.items[work["id"].(int64)] = work
+	coll.put(work)
 	return ok("definition", c.f.renderFieldDef(e, work))
 }
 
@@ -129,12 +130,12 @@ func (f *fake) fieldDefsOfTag(e *entity, tagID int64) []record {
 
 // deleteFieldDef removes a definition and its values on every record.
 func (f *fake) deleteFieldDef(e *entity, id int64) {
-	delete(f.coll(e.fields).items, id)
+	f.coll(e.fields).drop(id)
 	for _, r := range e.c(f).all() {
-		vals, _ := r["_fields"].([]any)
-		var kept []any
+		vals, _ := r["_fields"].([]fieldVal)
+		var kept []fieldVal
 		for _, v := range vals {
-			if refOf(v.(record), "definition") != id {
+			if v.def != id {
 				kept = append(kept, v)
 			}
 		}
@@ -147,15 +148,14 @@ func (f *fake) deleteFieldDef(e *entity, id int64) {
 // fieldValues is the fields embed: [{id, definition:{id,name}, value, tagId?}].
 func (f *fake) fieldValues(e *entity, rec record) []any {
 	out := []any{}
-	vals, _ := rec["_fields"].([]any)
-	for _, v := range vals {
-		fv := v.(record)
-		did := refOf(fv, "definition")
+	vals, _ := rec["_fields"].([]fieldVal)
+	for _, fv := range vals {
+		did := fv.def
 		d, found := f.coll(e.fields).get(did)
 		if !found {
 			continue
 		}
-		item := record{"id": fv["id"], "definition": record{"id": did, "name": d["name"]}, "value": fv["value"]}
+		item := record{"id": fv.id, "definition": record{"id": did, "name": d["name"]}, "value": fv.value}
 		if tid := refOf(d, "tag"); tid != 0 {
 			item["tagId"] = tid
 		}
@@ -164,12 +164,19 @@ func (f *fake) fieldValues(e *entity, rec record) []any {
 	return out
 }
 
+// fieldVal is one stored custom field value of a record ("_fields" holds a
+// []fieldVal): its id, its definition's id and the value.
+type fieldVal struct {
+	id, def int64
+	value   any
+}
+
 // fieldValue returns the stored value of definition defID on rec.
 func fieldValue(rec record, defID int64) (any, bool) {
-	vals, _ := rec["_fields"].([]any)
-	for _, v := range vals {
-		if fv := v.(record); refOf(fv, "definition") == defID {
-			return fv["value"], true
+	vals, _ := rec["_fields"].([]fieldVal)
+	for _, fv := range vals {
+		if fv.def == defID {
+			return fv.value, true
 		}
 	}
 	return nil, false
@@ -267,14 +274,11 @@ func (f *fake) applyFields(e *entity, rec record, raw any, resource string) []fi
 	if !isArr {
 		return []fieldError{fieldErr(resource, "fields", "is invalid")}
 	}
-	old, _ := rec["_fields"].([]any)
-	vals := make([]any, 0, len(old))
-	for _, v := range old {
-		vals = append(vals, maps.Clone(v.(record)))
-	}
-	find := func(match func(record) bool) int {
+	old, _ := rec["_fields"].([]fieldVal)
+	vals := slices.Clone(old)
+	find := func(match func(fieldVal) bool) int {
 		for i, v := range vals {
-			if match(v.(record)) {
+			if match(v) {
 				return i
 			}
 		}
@@ -292,12 +296,12 @@ func (f *fake) applyFields(e *entity, rec record, raw any, resource string) []fi
 		var def record
 		if rawID, hasID := el["id"]; hasID && rawID != nil {
 			rid, _ := asInt(rawID)
-			idx = find(func(v record) bool { id, _ := asInt(v["id"]); return id == rid })
+			idx = find(func(v fieldVal) bool { return v.id == rid })
 			if idx < 0 {
 				errs = append(errs, fieldError{Message: "fields " + itoa(rawID) + " not found", Resource: resource, Field: "fields"})
 				continue
 			}
-			def, _ = f.coll(e.fields).get(refOf(vals[idx].(record), "definition"))
+			def, _ = f.coll(e.fields).get(vals[idx].def)
 		} else {
 			did, okID := refID(el["definition"])
 			if okID {
@@ -307,7 +311,7 @@ func (f *fake) applyFields(e *entity, rec record, raw any, resource string) []fi
 				errs = append(errs, fieldError{Message: "field.definition: unknown field definition", Resource: resource, Field: "fields"})
 				continue
 			}
-			idx = find(func(v record) bool { return refOf(v, "definition") == did })
+			idx = find(func(v fieldVal) bool { return v.def == did })
 		}
 		if del {
 			if idx < 0 {
@@ -336,10 +340,10 @@ func (f *fake) applyFields(e *entity, rec record, raw any, resource string) []fi
 			vals = append(vals[:idx], vals[idx+1:]...)
 		case clear:
 		case idx >= 0:
-			vals[idx].(record)["value"] = stored
+			vals[idx].value = stored
 		default:
 			f.nestedSeq++
-			vals = append(vals, record{"id": f.nestedSeq, "definition": ref(def["id"].(int64)), "value": stored})
+			vals = append(vals, fieldVal{id: f.nestedSeq, def: def["id"].(int64), value: stored})
 		}
 	}
 	if len(errs) > 0 {

@@ -84,7 +84,7 @@ func (e *entity) filterResults(c *call) *reply {
 	if rep != nil {
 		return rep
 	}
-	return c.list(e.coll, e.matching(c, conds), e.renderer(c))
+	return c.listScan(e.coll, e.c(c.f), matcher(c, conds), e.renderer(c))
 }
 
 // parseConditions checks filter conditions (decoded JSON) against e's
@@ -120,8 +120,14 @@ func (e *entity) parseConditions(f *fake, raw []any) ([]condition, *reply) {
 // matching returns the records of e that c may see and that meet every
 // condition, in ascending id order.
 func (e *entity) matching(c *call, conds []condition) []record {
+	keep := matcher(c, conds)
+	return e.c(c.f).filter(func(r record) bool { return keep(0, r) })
+}
+
+// matcher is the test of matching, for listScan.
+func matcher(c *call, conds []condition) func(_ int64, r record) bool {
 	today := c.now.Truncate(24 * time.Hour)
-	return e.c(c.f).filter(func(r record) bool {
+	return func(_ int64, r record) bool {
 		if c.hidden(r) {
 			return false
 		}
@@ -131,7 +137,7 @@ func (e *entity) matching(c *call, conds []condition) []record {
 			}
 		}
 		return true
-	})
+	}
 }
 
 func containsType(ts []ftype, t ftype) bool {
@@ -249,17 +255,7 @@ func (cd condition) matchAny(vals []any, op string, today time.Time) bool {
 func (cd condition) matchOne(v any, op string, today time.Time) bool {
 	switch cd.field.typ {
 	case fString:
-		s := strings.ToLower(str(v))
-		switch op {
-		case "is":
-			return s == cd.str
-		case "starts with":
-			return strings.HasPrefix(s, cd.str)
-		case "ends with":
-			return strings.HasSuffix(s, cd.str)
-		case "contains":
-			return strings.Contains(s, cd.str)
-		}
+		return foldMatch(str(v), cd.str, op)
 	case fNumber:
 		n, isNum := numberOf(v)
 		if !isNum {
@@ -310,6 +306,67 @@ func (cd condition) matchOne(v any, op string, today time.Time) bool {
 		return cd.str != "" && strings.ToLower(in.name) == cd.str
 	}
 	return false
+}
+
+// foldMatch reports whether s, lower-cased, meets the string operator op
+// against want (lower case). ASCII text, nearly all of it, is compared byte
+// by byte without making its lower-case copy: a filter meets every record.
+func foldMatch(s, want, op string) bool {
+	if !isASCII(s) {
+		s = strings.ToLower(s)
+		switch op {
+		case "is":
+			return s == want
+		case "starts with":
+			return strings.HasPrefix(s, want)
+		case "ends with":
+			return strings.HasSuffix(s, want)
+		case "contains":
+			return strings.Contains(s, want)
+		}
+		return false
+	}
+	if len(want) > len(s) {
+		return false
+	}
+	switch op {
+	case "is":
+		return len(s) == len(want) && lowerEq(s, want)
+	case "starts with":
+		return lowerEq(s[:len(want)], want)
+	case "ends with":
+		return lowerEq(s[len(s)-len(want):], want)
+	case "contains":
+		for i := 0; i+len(want) <= len(s); i++ {
+			if lowerEq(s[i:i+len(want)], want) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// lowerEq reports whether the ASCII s, lower-cased, equals want (same length).
+func lowerEq(s, want string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != want[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // field getters ---------------------------------------------------------------------

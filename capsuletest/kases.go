@@ -49,7 +49,7 @@ func init() {
 		for _, k := range f.coll("kases").all() {
 			if refOf(k, "opportunity") == id {
 				k["opportunity"] = nil
-				touch(k, now)
+				f.coll("kases").touch(k, now)
 			}
 		}
 	})

@@ -43,13 +43,88 @@ func (c *call) list(key string, items []record, render func(record) any) *reply 
 	}
 	start := min((page-1)*perPage, len(items))
 	end := min(start+perPage, len(items))
-	rp := c.listAll(key, items[start:end], render)
+	return c.pageReply(key, items[start:end], page, perPage, len(items), end < len(items), render)
+}
+
+// listScan answers one page of the records of coll that keep accepts (nil
+// keeps all), in ascending id order, like list, but walks the id index only
+// as far as the page (and one more match, for rel="next") needs.
+func (c *call) listScan(key string, coll *collection, keep func(id int64, r record) bool, render func(record) any) *reply {
+	page, perPage, rep := c.paging()
+	if rep != nil {
+		return rep
+	}
+	start := (page - 1) * perPage
+	if keep == nil { // a slice of the id index
+		from := min(start, len(coll.order))
+		to := min(from+perPage, len(coll.order))
+		items := make([]record, 0, to-from)
+		for _, id := range coll.order[from:to] {
+			items = append(items, coll.items[id])
+		}
+		return c.pageReply(key, items, page, perPage, len(coll.order), to < len(coll.order), render)
+	}
+	var items []record
+	seen, more := 0, false
+	for _, id := range coll.order {
+		r := coll.items[id]
+		if keep != nil && !keep(id, r) {
+			continue
+		}
+		if seen == start+perPage {
+			more = true
+			break
+		}
+		if seen >= start {
+			items = append(items, r)
+		}
+		seen++
+	}
+	return c.pageReply(key, items, page, perPage, seen, more, render)
+}
+
+// changedScanLimit is the most changed records a since list gathers from the
+// time index; with more, scanning the id index for the page is cheaper.
+const changedScanLimit = 2048
+
+// listSince answers one page of the records of coll that keep accepts and,
+// when the since query parameter is given, that changed strictly after it:
+// from the time index when few records changed, else by a scan.
+func (c *call) listSince(key string, coll *collection, keep func(id int64, r record) bool, render func(record) any) *reply {
+	t, present, rep := c.parseSince()
+	if rep != nil {
+		return rep
+	}
+	if !present {
+		return c.listScan(key, coll, keep, render)
+	}
+	after := ts(t) // whole seconds: stored updatedAt > after is updatedAt after t
+	if ids, few := coll.changedAfter(after, changedScanLimit); few {
+		items := make([]record, 0, len(ids))
+		for _, id := range ids {
+			if r := coll.items[id]; keep == nil || keep(id, r) {
+				items = append(items, r)
+			}
+		}
+		return c.list(key, items, render)
+	}
+	return c.listScan(key, coll, func(id int64, r record) bool {
+		at, _ := r["updatedAt"].(string)
+		return at > after && (keep == nil || keep(id, r))
+	}, render)
+}
+
+// pageReply renders items, page page of perPage, with the Link header; total
+// is the number of matches (exact when more is false) and more whether
+// another page follows.
+func (c *call) pageReply(key string, items []record, page, perPage, total int, more bool, render func(record) any) *reply {
+	rp := c.listAll(key, items, render)
 	var links []string
-	if end < len(items) {
+	if more {
 		links = append(links, fmt.Sprintf("<%s>; rel=\"next\"", c.pageURL(page+1)))
 	}
 	if page > 1 {
-		links = append(links, fmt.Sprintf("<%s>; rel=\"prev\"", c.pageURL(min(page-1, max(1, (len(items)+perPage-1)/perPage)))))
+		links = append(links, fmt.Sprintf("<%s>; rel=\"prev\"", c.pageURL(min(page-1, max(1, (total+perPage-1)/perPage)))))
 	}
 	if len(links) > 0 {
 		rp.header.Set("Link", strings.Join(links, ", "))

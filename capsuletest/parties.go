@@ -39,7 +39,7 @@ func init() {
 		for _, p := range f.coll("parties").all() {
 			if refOf(p, "organisation") == id {
 				p["organisation"] = nil
-				touch(p, now)
+				f.coll("parties").touch(p, now)
 			}
 		}
 	})

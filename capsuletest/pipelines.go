@@ -37,7 +37,7 @@ var (
 		},
 		remove: func(c *call, rec record) *reply { // archive
 			rec["_archived"] = true
-			touch(rec, c.now)
+			c.f.coll("pipelines").touch(rec, c.now)
 			return nil
 		},
 	}

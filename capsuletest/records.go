@@ -2,6 +2,7 @@ package capsuletest
 
 import (
 	"maps"
+	"strconv"
 	"strings"
 )
 
@@ -10,10 +11,10 @@ import (
 // custom field definitions (tags.go, fields.go), search, filters (filters.go),
 // since and deleted feeds.
 //
-// Stored records keep references as {"id": N} under their public key ("party",
+// Stored records keep references as idRef under their public key ("party",
 // "owner", "milestone", ...) so refID works on them; render replaces them with
-// live stubs. Private keys: "_tags" ([]int64 tag ids), "_fields" ([]any of
-// {id, definition:{id}, value}), "_parties" ([]int64 additional parties).
+// live stubs. Private keys: "_tags" ([]int64 tag ids), "_fields"
+// ([]fieldVal), "_parties" ([]int64 additional parties).
 
 // entity describes one record type.
 type entity struct {
@@ -50,6 +51,8 @@ func (e *entity) renderer(c *call) func(record) any {
 // registerEntityRoutes registers the routes shared by the three record types.
 func (e *entity) registerRoutes(f *fake) {
 	p := e.path
+	e.c(f).searchKey = func(r record) searchKey { return e.key(f, r) }
+	e.c(f).timeIndex = true
 	f.handle("GET", p, e.list)
 	f.handle("GET", p+"/search", e.search)
 	f.handle("GET", p+"/deleted", func(c *call) *reply { return c.deletedFeed(e.c(c.f)) })
@@ -64,39 +67,57 @@ func (e *entity) registerRoutes(f *fake) {
 }
 
 func (e *entity) list(c *call) *reply {
-	items, rep := c.filterSince(e.c(c.f).filter(c.canSee))
-	if rep != nil {
-		return rep
+	coll := e.c(c.f)
+	var keep func(int64, record) bool // all records: a page is a slice of the id index
+	if coll.restricted > 0 {
+		keep = func(_ int64, r record) bool { return c.canSee(r) }
 	}
-	return c.list(e.coll, items, e.renderer(c))
+	return c.listSince(e.coll, coll, keep, e.renderer(c))
 }
 
 // search serves GET /{coll}/search?q=: case-insensitive substring over the
 // entity's search texts (names, email addresses, phone numbers, postcodes); an
-// empty q matches everything.
+// empty q matches everything. It reads the keys precomputed on write (key).
 func (e *entity) search(c *call) *reply {
 	q := strings.ToLower(strings.TrimSpace(c.query.Get("q")))
 	qDigits := digits(q)
-	items := e.c(c.f).filter(func(r record) bool {
+	// phone numbers match ignoring spaces, dashes and brackets
+	byDigits := len(qDigits) >= 3 && len(qDigits) == len(strings.TrimLeft(q, "+"))
+	coll := e.c(c.f)
+	return c.listScan(e.coll, coll, func(id int64, r record) bool {
 		if c.hidden(r) {
 			return false
 		}
 		if q == "" {
 			return true
 		}
-		for _, s := range e.searchText(c.f, r) {
-			ls := strings.ToLower(s)
-			if strings.Contains(ls, q) {
-				return true
+		if strings.IndexByte(q, 0) >= 0 { // the keys' separator: match text by text
+			for _, s := range e.searchText(c.f, r) {
+				if strings.Contains(strings.ToLower(s), q) {
+					return true
+				}
 			}
-			// phone numbers match ignoring spaces, dashes and brackets
-			if len(qDigits) >= 3 && len(qDigits) == len(strings.TrimLeft(q, "+")) && strings.Contains(digits(ls), qDigits) {
-				return true
-			}
+			return false
 		}
-		return false
-	})
-	return c.list(e.coll, items, e.renderer(c))
+		k := coll.keys[id]
+		return strings.Contains(k.text, q) || byDigits && strings.Contains(k.digits, qDigits)
+	}, e.renderer(c))
+}
+
+// key is the search key of rec: its search texts lower-cased, and their
+// digits, each joined with NUL so that a match cannot span two texts.
+func (e *entity) key(f *fake, rec record) searchKey {
+	texts := e.searchText(f, rec)
+	var text, digs strings.Builder
+	for i, s := range texts {
+		if i > 0 {
+			text.WriteByte(0)
+			digs.WriteByte(0)
+		}
+		text.WriteString(strings.ToLower(s))
+		digs.WriteString(digits(s))
+	}
+	return searchKey{text: text.String(), digits: digs.String()}
 }
 
 func digits(s string) string {
@@ -151,8 +172,8 @@ func (e *entity) update(c *call) *reply {
 	if commit != nil {
 		commit()
 	}
-	touch(work, c.now)
-	coll.items[rec["id"].(int64)] = work
+	bump(work, c.now)
+	coll.put(work)
 	c.f.emitUpdate(e.singular, rec, work)
 	return ok(e.singular, e.render(c, work))
 }
@@ -174,12 +195,22 @@ func (e *entity) delete(c *call) *reply {
 
 // references --------------------------------------------------------------------
 
-// ref is the stored form of a reference: {"id": N}, or nil for 0.
+// ref is the stored form of a reference: an idRef, or nil for 0.
 func ref(id int64) any {
 	if id == 0 {
 		return nil
 	}
-	return record{"id": id}
+	return idRef(id)
+}
+
+// idRef is a stored reference to another record: it marshals as {"id": N}
+// and costs 8 bytes where a one-key map costs some 300 (it is most of what
+// a seeded record holds).
+type idRef int64
+
+// MarshalJSON writes {"id": N}.
+func (r idRef) MarshalJSON() ([]byte, error) {
+	return []byte(`{"id":` + strconv.FormatInt(int64(r), 10) + `}`), nil
 }
 
 // refOf reads a stored reference (0 when absent or null).
@@ -376,7 +407,7 @@ func (e *entity) addParty(c *call) *reply {
 		return validationFailed(fieldError{Message: "party is already a contact for this " + name, Resource: e.singular, Field: "parties"})
 	}
 	rec["_parties"] = append(append([]int64{}, idList(rec["_parties"])...), pid)
-	touch(rec, c.now)
+	e.c(c.f).touch(rec, c.now)
 	return noContent()
 }
 
@@ -392,7 +423,7 @@ func (e *entity) removeParty(c *call) *reply {
 		return notFound()
 	}
 	rec["_parties"] = withoutID(idList(rec["_parties"]), pid)
-	touch(rec, c.now)
+	e.c(c.f).touch(rec, c.now)
 	return noContent()
 }
 

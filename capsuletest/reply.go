@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -36,9 +37,17 @@ func (rp *reply) write(w http.ResponseWriter) {
 	}
 }
 
+// replyBuffers are reused to encode replies: a page is some 200 KB, and
+// growing a fresh buffer to it makes twice that in garbage.
+var replyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
 // jsonReply encodes v at once (so later store changes cannot race with it).
 func jsonReply(status int, v any) *reply {
-	b, err := json.Marshal(v)
+	buf := replyBuffers.Get().(*bytes.Buffer)
+	buf.Reset()
+	err := appendJSON(buf, v)
+	b := bytes.Clone(buf.Bytes())
+	replyBuffers.Put(buf)
 	if err != nil {
 		b, _ = json.Marshal(map[string]any{"message": "encoding response: " + err.Error()})
 		status = http.StatusInternalServerError

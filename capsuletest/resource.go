@@ -108,8 +108,8 @@ func (res *resource) update(c *call) *reply {
 			return validationFailed(errs...)
 		}
 	}
-	touch(work, c.now)
-	coll.items[rec["id"].(int64)] = work
+	bump(work, c.now)
+	coll.put(work)
 	return ok(coll.singular, res.renderer(c)(work))
 }
 

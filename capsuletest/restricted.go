@@ -65,6 +65,7 @@ func (s *Server) Restrict(entity string, id int64, tokens ...string) {
 			r.tokens[t] = true
 		}
 	}
+	s.f.coll(entity).restricted += restrictedDelta(rec, record{"_restricted": r})
 	rec["_restricted"] = r
 }
 
@@ -75,7 +76,9 @@ func (s *Server) Restrict(entity string, id int64, tokens ...string) {
 func (s *Server) Unrestrict(entity string, id int64) {
 	s.f.mu.Lock()
 	defer s.f.mu.Unlock()
-	delete(s.f.restrictable("Unrestrict", entity, id), "_restricted")
+	rec := s.f.restrictable("Unrestrict", entity, id)
+	s.f.coll(entity).restricted += restrictedDelta(rec, record{})
+	delete(rec, "_restricted")
 }
 
 func (f *fake) restrictable(op, entity string, id int64) record {

@@ -100,9 +100,9 @@ func seedDefinitions(f *fake, sc *seedCtx) {
 func seedValue(f *fake, e *entity, rec record, defName string, value any) {
 	for _, d := range f.coll(e.fields).all() {
 		if d["name"] == defName {
-			vals, _ := rec["_fields"].([]any)
+			vals, _ := rec["_fields"].([]fieldVal)
 			f.nestedSeq++
-			rec["_fields"] = append(vals, record{"id": f.nestedSeq, "definition": ref(d["id"].(int64)), "value": value})
+			rec["_fields"] = append(vals, fieldVal{id: f.nestedSeq, def: d["id"].(int64), value: value})
 			return
 		}
 	}

@@ -16,13 +16,52 @@
 // boards, stages, lost reasons, titles, REST hooks). See access.go.
 //
 // Everything is kept in memory behind one mutex, so a Server is safe for concurrent
-// use. Seed data is deterministic for a given seed. See EXTENDING.md for how
-// resources are added.
+// use. Seed data is deterministic for a given seed. Each collection keeps, on every
+// write, its ids in order, a (updatedAt, id) index for since and its search keys, so
+// that a page costs what is on it, not the size of the store. See EXTENDING.md for
+// how resources are added.
+//
+// # Faults
+//
+// FailNext, DropNextConnection, SetLatency and SetFaultRate (with SetFaultKinds:
+// FaultServerError, FaultDropConnection, FaultLostAnswer) inject failures;
+// LoseNextAnswer applies the next writes and closes the connection before their
+// answer, the failure that makes a client that replays a create make a duplicate.
+//
+// # Driving the fake from any language
+//
+// Listen (what cmd/capsule-fake runs) serves on a fixed address. WithControl(token)
+// adds a control API under /_fake/, which Capsule does not have, for tests that are
+// not written in Go. Every call needs Authorization: Bearer <token> (else 401
+// {"message": ...}); answers are JSON; control calls are not logged, faulted or
+// rate-limited:
+//
+//	POST   /_fake/reset                  a freshly seeded store (tokens, faults, clock stay)
+//	POST   /_fake/seed {"parties": n}    the same with n parties (or ?n=)
+//	POST   /_fake/faults {"rate": 0.1, "seed": 1, "kinds": ["server-error",
+//	       "drop-connection", "lost-answer"], "loseNextAnswer": n, "dropNext": n,
+//	       "failNext": n, "failStatus": 503, "latency": "200ms"}
+//	GET    /_fake/clock                  {"now": ...}
+//	POST   /_fake/clock {"set": "2025-01-02T15:04:05Z"} or {"advance": "1h"}
+//	GET    /_fake/requests               {"requests": [{method, path, query, status, time}]}
+//	DELETE /_fake/requests
+//	GET    /_fake/deliveries             {"deliveries": [{hookId, event, targetUrl, body,
+//	       status, error, removed, ok, at}]}
+//	DELETE /_fake/deliveries
+//	POST   /_fake/state/save             writes the WithStateFile file (409 without one)
+//
+// For example, from a shell:
+//
+//	curl -X POST -H "Authorization: Bearer ctl" -d '{"loseNextAnswer":1}' http://127.0.0.1:8080/_fake/faults
+//
+// Save and Load write and read the whole store as JSON; WithStateFile loads it at
+// start and SaveState writes it back, so a fake can keep its data between runs.
 package capsuletest
 
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"time"
@@ -60,17 +99,49 @@ type Server struct {
 }
 
 // NewServer starts a fake Capsule on a loopback port. Call Close when done.
+// It panics when the WithStateFile file exists and cannot be loaded.
 func NewServer(opts ...Option) *Server {
 	f := newFake(opts...)
-	hs := httptest.NewServer(f)
+	s, err := start(f, httptest.NewUnstartedServer(f))
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+// Listen starts a fake Capsule listening on addr, e.g. "127.0.0.1:8080"
+// (what cmd/capsule-fake runs). Call Close when done.
+func Listen(addr string, opts ...Option) (*Server, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	f := newFake(opts...)
+	hs := httptest.NewUnstartedServer(f)
+	_ = hs.Listener.Close()
+	hs.Listener = ln
+	s, err := start(f, hs)
+	if err != nil {
+		_ = ln.Close()
+	}
+	return s, err
+}
+
+// start loads the state file, if any, registers the application's and the
+// normal user's tokens and starts hs.
+func start(f *fake, hs *httptest.Server) (*Server, error) {
+	if err := f.loadStateFile(); err != nil {
+		_ = hs.Listener.Close()
+		return nil, err
+	}
+	hs.Start()
 	s := &Server{
 		Server: hs, BaseURL: hs.URL + APIPrefix, Token: f.cfg.token, f: f,
-		AppToken:  "capsuletest-app-" + randomHex(16),
-		UserToken: "capsuletest-user-" + randomHex(16),
+		AppToken: f.cfg.appToken, UserToken: f.cfg.userToken,
 	}
 	f.addUserToken(s.AppToken, f.currentUser, f.cfg.clientID)
 	f.addUserToken(s.UserToken, f.normalUser, "")
-	return s
+	return s, nil
 }
 
 // Handler returns the fake as an http.Handler (used by cmd/capsule-fake). The token
@@ -87,6 +158,11 @@ type Option func(*config)
 
 type config struct {
 	seed             int
+	appToken         string
+	userToken        string
+	control          string // WithControl's token; "" leaves /_fake/ unserved
+	stateFile        string
+	requestLog       int
 	clock            func() time.Time
 	rateLimit        int
 	rateWindow       time.Duration
@@ -111,8 +187,21 @@ func defaultConfig() config {
 		maxBody:          1 << 20,
 		clientID:         DefaultClientID,
 		clientSecret:     DefaultClientSecret,
+		requestLog:       DefaultRequestLog,
+		appToken:         "capsuletest-app-" + randomHex(16),
+		userToken:        "capsuletest-user-" + randomHex(16),
 	}
 }
+
+// DefaultRequestLog is how many requests the log keeps unless
+// WithRequestLog says otherwise: far more than a test makes, a bound for a
+// long-running fake.
+const DefaultRequestLog = 10_000
+
+// WithRequestLog sets how many of the latest requests the log
+// (Server.Requests) keeps: n > 0 keeps the last n, n < 0 all of them (a test
+// that makes more than DefaultRequestLog requests and reads them all), 0 none.
+func WithRequestLog(n int) Option { return func(c *config) { c.requestLog = n } }
 
 // WithSeed sets the size of the deterministic seed data: reference data (users,
 // teams, pipelines, ...) is always present; n is the number of parties (and a
@@ -162,6 +251,12 @@ func WithAsyncDeletes(on bool) Option { return func(c *config) { c.asyncDeletes 
 // WithToken fixes the value of the current user's read+write token (Server.Token).
 func WithToken(token string) Option { return func(c *config) { c.token = token } }
 
+// WithAppToken fixes the value of Server.AppToken (random by default).
+func WithAppToken(token string) Option { return func(c *config) { c.appToken = token } }
+
+// WithUserToken fixes the value of Server.UserToken (random by default).
+func WithUserToken(token string) Option { return func(c *config) { c.userToken = token } }
+
 // WithMaxBodyBytes sets the largest accepted JSON request body (default 1 MiB);
 // larger bodies are answered 413.
 func WithMaxBodyBytes(n int64) Option {
@@ -202,9 +297,21 @@ func (s *Server) SetLatency(d time.Duration) { s.f.setLatency(d) }
 // the middle of a 200 response (headers and part of the body sent).
 func (s *Server) DropNextConnection(n int) { s.f.dropNext(n) }
 
-// SetFaultRate makes a random fraction (0..1) of the following requests fail with
-// 503, chosen by an RNG seeded with seed (so a run is repeatable).
+// SetFaultRate makes a random fraction (0..1) of the following requests fail,
+// chosen by an RNG seeded with seed (so a run is repeatable): with 503
+// unless SetFaultKinds chose other kinds.
 func (s *Server) SetFaultRate(fraction float64, seed uint64) { s.f.setFaultRate(fraction, seed) }
+
+// SetFaultKinds sets the kinds the random faults of SetFaultRate are drawn
+// from, each as likely (none: FaultServerError only). FaultLostAnswer
+// drawn for a read serves it and closes the connection, like for a write.
+func (s *Server) SetFaultKinds(kinds ...FaultKind) { s.f.setFaultKinds(kinds) }
+
+// LoseNextAnswer makes the next n writes (API requests other than GET,
+// HEAD and the read-only POSTs such as filters) be applied, then end with
+// the connection closed before any answer: the client sees a transport
+// error although the store changed. They are logged with Status 0.
+func (s *Server) LoseNextAnswer(n int) { s.f.loseNext(n) }
 
 // Requests returns a copy of the request log, oldest first.
 func (s *Server) Requests() []LoggedRequest { return s.f.requests() }

@@ -26,7 +26,11 @@ const timeFormat = "2006-01-02T15:04:05Z"
 func ts(t time.Time) string { return t.UTC().Truncate(time.Second).Format(timeFormat) }
 
 // collection holds the records of one resource, keyed by id. All access happens
-// with fake.mu held.
+// with fake.mu held. Besides the map it keeps, on every write, the indexes a
+// request needs so that it costs the page asked for, not the store's size:
+// the ids in ascending order (lists are slices of it), the (updatedAt, id)
+// pairs in time order (since lists) and, for the record types with a search,
+// each record's lower-case search key.
 type collection struct {
 	name      string // plural envelope key and path segment, e.g. "pipelines"
 	singular  string // singular envelope key, e.g. "pipeline"
@@ -35,11 +39,39 @@ type collection struct {
 	stamped   bool // insert sets createdAt/updatedAt
 	items     map[int64]record
 	deletions []deletion
+
+	order   []int64  // every id, ascending
+	changes []change // (updatedAt, id) ascending; entries of an older updatedAt are stale
+	stale   int      // stale entries in changes, compacted when they are the majority
+	// unsorted is set when an entry was appended out of time order
+	unsorted bool
+	// timeIndex keeps changes (on the collections with since lists)
+	timeIndex bool
+
+	// restricted counts the records with a restriction (restricted.go):
+	// while there are none, a list needs no visibility test per record.
+	restricted int
+
+	// searchKey, when set, derives a record's search key; keys holds them.
+	searchKey func(rec record) searchKey
+	keys      map[int64]searchKey
 }
 
 type deletion struct {
 	id int64
 	at time.Time
+}
+
+// searchKey is a record's search texts, precomputed on write: lower-cased
+// (text) and as digits only (digits, for phone numbers), each list joined
+// with "\x00".
+type searchKey struct{ text, digits string }
+
+// change is one entry of a collection's time index: the record id had
+// updatedAt at (Capsule format, which sorts as text) after a write.
+type change struct {
+	at string
+	id int64
 }
 
 // newCollection registers a collection. firstID is the id given to the first
@@ -60,8 +92,8 @@ func (c *collection) insert(rec record, now time.Time) record {
 	id, ok := asInt(rec["id"])
 	if !ok {
 		id = c.next
-		rec["id"] = id
 	}
+	rec["id"] = id // an int64, whatever number type it was given as
 	if id >= c.next {
 		c.next = id + 1
 	}
@@ -71,8 +103,139 @@ func (c *collection) insert(rec record, now time.Time) record {
 	if _, ok := rec["updatedAt"]; !ok && c.stamped {
 		rec["updatedAt"] = rec["createdAt"]
 	}
-	c.items[id] = rec
+	c.put(rec)
 	return rec
+}
+
+// put stores rec (a new record, or the new version of one: updates work on
+// a copy and put it back) and brings the indexes up to date.
+func (c *collection) put(rec record) {
+	id := rec["id"].(int64)
+	old, existed := c.items[id]
+	c.items[id] = rec
+	c.restricted += restrictedDelta(old, rec)
+	if !existed {
+		if n := len(c.order); n == 0 || c.order[n-1] < id {
+			c.order = append(c.order, id) // ids are given in ascending order
+		} else {
+			i, _ := slices.BinarySearch(c.order, id)
+			c.order = slices.Insert(c.order, i, id)
+		}
+	}
+	c.indexed(id, old, rec)
+}
+
+// restrictedDelta is the change in the number of restricted records when
+// old (nil: none) becomes rec (nil: deleted).
+func restrictedDelta(old, rec record) int {
+	_, was := old["_restricted"]
+	_, is := rec["_restricted"]
+	switch {
+	case is && !was:
+		return 1
+	case was && !is:
+		return -1
+	}
+	return 0
+}
+
+// bump sets updatedAt of a working copy (not stored yet: put indexes it)
+// when it carries one.
+func bump(rec record, now time.Time) {
+	if _, ok := rec["updatedAt"]; ok {
+		rec["updatedAt"] = ts(now)
+	}
+}
+
+// touch bumps updatedAt when rec, a stored record of c, carries one.
+func (c *collection) touch(rec record, now time.Time) {
+	if _, ok := rec["updatedAt"]; ok {
+		at := rec["updatedAt"]
+		rec["updatedAt"] = ts(now)
+		c.indexed(rec["id"].(int64), record{"updatedAt": at}, rec)
+	}
+}
+
+// indexed updates the time index and the search key of id, whose stored
+// version changed from old (nil: none) to rec.
+func (c *collection) indexed(id int64, old, rec record) {
+	if c.searchKey != nil {
+		if c.keys == nil {
+			c.keys = map[int64]searchKey{}
+		}
+		c.keys[id] = c.searchKey(rec)
+	}
+	if !c.timeIndex {
+		return
+	}
+	at, _ := rec["updatedAt"].(string)
+	if old != nil {
+		if was, _ := old["updatedAt"].(string); was == at {
+			return
+		} else if was != "" {
+			c.stale++
+		}
+	}
+	if at == "" {
+		return
+	}
+	if n := len(c.changes); n > 0 && c.changes[n-1].at > at {
+		c.unsorted = true // seeding, or a clock set back: sorted when next read
+	}
+	c.changes = append(c.changes, change{at: at, id: id})
+	if c.stale > len(c.changes)/2 {
+		c.compact()
+	}
+}
+
+func compareChange(a, b change) int {
+	if n := strings.Compare(a.at, b.at); n != 0 {
+		return n
+	}
+	return cmpInt(a.id, b.id)
+}
+
+func cmpInt(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// current reports whether a time index entry is the record's present updatedAt.
+func (c *collection) current(ch change) bool {
+	r, ok := c.items[ch.id]
+	return ok && r["updatedAt"] == ch.at
+}
+
+// compact drops the stale entries of the time index.
+func (c *collection) compact() {
+	c.changes = slices.DeleteFunc(c.changes, func(ch change) bool { return !c.current(ch) }) // keeps the order
+	c.stale = 0
+}
+
+// changedAfter returns the ids of the records whose updatedAt is after at
+// (Capsule format), ascending, when there are at most limit of them; ok is
+// false when there may be more (the caller scans instead).
+func (c *collection) changedAfter(at string, limit int) (ids []int64, ok bool) {
+	if c.unsorted {
+		slices.SortFunc(c.changes, compareChange)
+		c.unsorted = false
+	}
+	i := sort.Search(len(c.changes), func(i int) bool { return c.changes[i].at > at })
+	if len(c.changes)-i > limit {
+		return nil, false
+	}
+	for _, ch := range c.changes[i:] {
+		if c.current(ch) {
+			ids = append(ids, ch.id)
+		}
+	}
+	slices.Sort(ids)
+	return slices.Compact(ids), true // two entries when touched twice in a second
 }
 
 // get returns the record with id.
@@ -89,14 +252,31 @@ func (c *collection) all() []record { return c.filter(nil) }
 
 // filter returns the records for which keep is true (nil keeps all), ascending id.
 func (c *collection) filter(keep func(record) bool) []record {
-	ids := slices.Sorted(maps.Keys(c.items))
-	out := make([]record, 0, len(ids))
-	for _, id := range ids {
+	out := make([]record, 0, len(c.order))
+	for _, id := range c.order {
 		if r := c.items[id]; keep == nil || keep(r) {
 			out = append(out, r)
 		}
 	}
 	return out
+}
+
+// drop deletes id from the collection and its indexes (no deleted feed, no
+// hooks: see fake.remove).
+func (c *collection) drop(id int64) {
+	r, ok := c.items[id]
+	if !ok {
+		return
+	}
+	delete(c.items, id)
+	delete(c.keys, id)
+	c.restricted += restrictedDelta(r, nil)
+	if i, found := slices.BinarySearch(c.order, id); found {
+		c.order = slices.Delete(c.order, i, i+1)
+	}
+	if c.timeIndex && r["updatedAt"] != nil {
+		c.stale++
+	}
 }
 
 // remove hard-deletes id, records it for the deleted feed and runs the
@@ -105,19 +285,12 @@ func (f *fake) remove(c *collection, id int64, now time.Time) bool {
 	if _, ok := c.items[id]; !ok {
 		return false
 	}
-	delete(c.items, id)
+	c.drop(id)
 	c.deletions = append(c.deletions, deletion{id: id, at: now})
 	for _, h := range deleteHooks[c.name] {
 		h(f, id, now)
 	}
 	return true
-}
-
-// touch bumps updatedAt when the record carries one.
-func touch(rec record, now time.Time) {
-	if _, ok := rec["updatedAt"]; ok {
-		rec["updatedAt"] = ts(now)
-	}
 }
 
 // view is the public JSON of rec: a shallow copy without "_" keys.
@@ -183,6 +356,9 @@ func asInt(v any) (int64, bool) {
 
 // refID reads a reference written as {"id": N} or as a bare N.
 func refID(v any) (int64, bool) {
+	if r, ok := v.(idRef); ok {
+		return int64(r), true
+	}
 	if m, ok := v.(map[string]any); ok {
 		return asInt(m["id"])
 	}

@@ -93,7 +93,7 @@ func saveTagDef(c *call, e *entity, existing record) *reply {
 		coll.insert(work, c.now)
 		return c.created("tag", e.path+"/tags/"+itoa(work["id"]), c.f.renderTagDef(e, work))
 	}
-	coll.items[work["id"].(int64)] = work
+	coll.put(work)
 	return ok("tag", c.f.renderTagDef(e, work))
 }
 
@@ -126,7 +126,7 @@ func (f *fake) deleteTagDef(e *entity, id int64) {
 	for _, d := range f.fieldDefsOfTag(e, id) {
 		f.deleteFieldDef(e, d["id"].(int64))
 	}
-	delete(f.coll(e.tags).items, id)
+	f.coll(e.tags).drop(id)
 	for _, r := range e.c(f).all() {
 		if containsID(idList(r["_tags"]), id) {
 			r["_tags"] = withoutID(idList(r["_tags"]), id)

@@ -75,16 +75,17 @@ func init() {
 	registerSeeder(seedDependents, "tasks", seedTasks)
 }
 
-// newTask is a task with the keys every task carries (live-payloads/write_task_new.json).
+// newTask is a new task (live-payloads/write_task_new.json): the keys with
+// a value; the others are rendered as null (taskNulls).
 func newTask(owner int64) record {
-	return record{
-		"description": nil, "detail": nil, "dueOn": nil, "dueTime": nil, "status": "OPEN",
-		"completedBy": nil, "completedAt": nil, "repeat": nil,
-		"daysAfter": nil, "taskDelayRule": nil, "taskDayDelayRule": "TRACK_DAYS",
-		"active": true, "overrideToCurrentUser": nil,
-		"_owner": owner, "_category": nil, "_party": nil, "_opportunity": nil, "_kase": nil, "_track": nil,
-	}
+	return record{"description": nil, "status": "OPEN", "taskDayDelayRule": "TRACK_DAYS", "active": true, "_owner": owner}
 }
+
+// taskNulls are the keys a task renders as null when they are not stored: a
+// task holds only the keys it has (a map of at most 14 keys is half the size
+// of one of 15 to 28).
+var taskNulls = []string{"detail", "dueOn", "dueTime", "completedBy", "completedAt", "repeat",
+	"daysAfter", "taskDelayRule", "overrideToCurrentUser"}
 
 // renderTask is the JSON of a task; embed expands party, opportunity, kase,
 // owner and nextTask.
@@ -94,6 +95,11 @@ func renderTask(c *call, t record) any {
 
 func renderTaskEmbeds(c *call, t record, emb map[string]bool) any {
 	out := view(t)
+	for _, k := range taskNulls {
+		if _, set := out[k]; !set {
+			out[k] = nil
+		}
+	}
 	cid, _ := t["_category"].(int64)
 	out["category"] = c.f.categoryRef(cid)
 	uid, _ := t["_owner"].(int64)
@@ -490,8 +496,8 @@ func updateTask(c *call) *reply {
 	if onlyStatus && len(in) == 1 && work["status"] == rec["status"] {
 		return ok("task", renderTask(c, rec))
 	}
-	touch(work, c.now)
-	coll.items[rec["id"].(int64)] = work
+	bump(work, c.now)
+	coll.put(work)
 	c.f.emit("task/updated", work)
 	if work["status"] == "COMPLETED" && rec["status"] != "COMPLETED" {
 		c.f.emit("task/completed", work)
@@ -515,6 +521,7 @@ func deleteTask(c *call) *reply {
 func seedTasks(f *fake, sc *seedCtx) {
 	users := f.coll("users").all()
 	cats := f.coll("categories").all()
+	parents := seedParents(f)
 	verbs := []string{"Call", "Email", "Send proposal to", "Follow up with", "Meet", "Review contract with"}
 	for i := range sc.n {
 		at := sc.at()
@@ -543,27 +550,34 @@ func seedTasks(f *fake, sc *seedCtx) {
 			u, _ := f.coll("users").get(owner)
 			t["completedBy"] = u["username"]
 		}
-		f.linkSeedTask(t, i)
+		linkSeedTask(t, i, parents)
 		f.coll("tasks").insert(t, at)
 	}
 }
 
+// seedParents lists, once for all seed tasks, the ids a task may take as
+// parent, per taskParents entry: the seeded parties (not the users' own), the
+// opportunities and the kases.
+func seedParents(f *fake) [][]int64 {
+	out := make([][]int64, len(taskParents))
+	for i, p := range taskParents {
+		if p.coll == "parties" {
+			out[i] = seedPartyIDs(f)
+			continue
+		}
+		out[i] = slices.Clone(f.coll(p.coll).order)
+	}
+	return out
+}
+
 // linkSeedTask gives seed task i a parent: a party, opportunity or kase in
 // turn, one in four stays standalone.
-func (f *fake) linkSeedTask(t record, i int) {
+func linkSeedTask(t record, i int, parents [][]int64) {
 	if i%4 == 2 {
 		return
 	}
-	p := taskParents[i%len(taskParents)]
-	var ids []int64
-	if p.coll == "parties" {
-		ids = seedPartyIDs(f) // not the users' own parties
-	} else {
-		for _, r := range f.coll(p.coll).all() {
-			ids = append(ids, r["id"].(int64))
-		}
-	}
-	if len(ids) > 0 {
-		t["_"+p.key] = ids[(i*7)%len(ids)]
+	k := i % len(taskParents)
+	if ids := parents[k]; len(ids) > 0 {
+		t["_"+taskParents[k].key] = ids[(i*7)%len(ids)]
 	}
 }

@@ -281,7 +281,7 @@ func updateTrack(c *call) *reply {
 	if errs := trackSchema.apply(work, in, false); errs != nil {
 		return validationFailed(errs...)
 	}
-	coll.items[rec["id"].(int64)] = work
+	coll.put(work)
 	return ok("track", renderTrack(c, work))
 }
 

@@ -26,11 +26,12 @@ type app struct {
 	stdinTerminal, stdoutTerminal, stderrTerminal bool
 
 	// Global flags.
-	fake    bool
-	profile string
-	output  string
-	fields  []string
-	limit   int
+	fake      bool
+	fakeState string // --fake-state FILE: the fake's store is loaded from and saved to FILE
+	profile   string
+	output    string
+	fields    []string
+	limit     int
 
 	// started is set once cobra has parsed the command line and the command
 	// runs: an error after it is the command's, before it a usage error.
@@ -40,6 +41,22 @@ type app struct {
 	// sdk is the last client made, whose rate budget the progress bar shows.
 	sdk     *capsule.Client
 	cleanup []func()
+	// fakeSrv is the --fake-state server, saved when the command is done.
+	fakeSrv *capsuletest.Server
+}
+
+// useFake reports whether the run talks to the in-process fake.
+func (a *app) useFake() bool { return a.fake || a.fakeState != "" }
+
+// saveFake writes the --fake-state file after the command.
+func (a *app) saveFake() error {
+	if a.fakeSrv == nil {
+		return nil
+	}
+	if err := a.fakeSrv.SaveState(); err != nil {
+		return fmt.Errorf("--fake-state: %w", err)
+	}
+	return nil
 }
 
 // close releases what the run started (the --fake server).
@@ -56,6 +73,16 @@ func (a *app) close() {
 func (a *app) client(ctx context.Context, extra ...capsule.Option) (*capsule.Client, error) {
 	opts := []capsule.Option{capsule.WithUserAgent(userAgent)}
 	switch {
+	case a.fakeState != "":
+		srv, err := capsuletest.Listen("127.0.0.1:0", capsuletest.WithSeed(fakeSeed), capsuletest.WithStateFile(a.fakeState))
+		if err != nil {
+			return nil, withHint(fmt.Errorf("--fake-state: %w", err), "remove the file to start again from the seeded data")
+		}
+		a.cleanup = append(a.cleanup, srv.Close)
+		a.fakeSrv = srv
+		fmt.Fprintf(a.stderr, "capsule: --fake-state: using an in-process fake Capsule kept in %s\n", a.fakeState)
+		a.baseURL = srv.BaseURL
+		opts = append(opts, capsule.WithBaseURL(srv.BaseURL), capsule.WithToken(srv.AppToken))
 	case a.fake:
 		srv := capsuletest.NewServer(capsuletest.WithSeed(fakeSeed))
 		a.cleanup = append(a.cleanup, srv.Close)

@@ -263,7 +263,7 @@ func authStatusCommand(a *app) *cobra.Command {
 		Args:    exactArgs(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			st := &authStatus{Source: "CAPSULE_TOKEN"}
-			if strings.TrimSpace(a.getenv("CAPSULE_TOKEN")) == "" && !a.fake {
+			if strings.TrimSpace(a.getenv("CAPSULE_TOKEN")) == "" && !a.useFake() {
 				p, err := a.loadProfile()
 				if err != nil {
 					return err
@@ -275,7 +275,7 @@ func authStatusCommand(a *app) *cobra.Command {
 					st.Expires = &exp
 				}
 			}
-			if a.fake {
+			if a.useFake() {
 				st.Source = "--fake"
 			}
 			c, err := a.client(cmd.Context())

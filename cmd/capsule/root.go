@@ -78,6 +78,9 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	root := a.rootCommand()
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
+	if serr := a.saveFake(); err == nil {
+		err = serr
+	}
 	if err == nil {
 		return exitOK
 	}
@@ -110,6 +113,7 @@ func (a *app) rootCommand() *cobra.Command {
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{msg: err.Error()} })
 	pf := root.PersistentFlags()
 	pf.BoolVar(&a.fake, "fake", false, "use an in-process fake Capsule with seeded data (nothing is kept)")
+	pf.StringVar(&a.fakeState, "fake-state", "", "like --fake, but the fake's data is loaded from `FILE` (when it exists) and saved back after the command")
 	pf.StringVar(&a.profile, "profile", "", "the stored account to use (see 'capsule auth login'); default \"default\" or $CAPSULE_PROFILE")
 	pf.StringVarP(&a.output, "output", "o", "", "output format: table, json, jsonl or csv (default table on a terminal, jsonl when piped)")
 	pf.StringSliceVar(&a.fields, "fields", nil, "comma-separated columns to print, by column or custom field name")
