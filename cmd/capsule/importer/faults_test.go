@@ -240,3 +240,50 @@ func TestDeleteWhoseAnswerIsLost(t *testing.T) {
 	assert.Equal(t, 1, lose.lost)
 	assert.Len(t, writes(srv), 2, "sent, lost, sent again")
 }
+
+// TestTheFakesLostAnswersNeverDuplicate drives the fake's own faults (5xx,
+// dropped connections, writes applied whose answers never arrive) through
+// an upsert run after run, with no test transport: when the job is done
+// each row is in Capsule exactly once.
+func TestTheFakesLostAnswersNeverDuplicate(t *testing.T) {
+	srv := newServer(t)
+	c := newClient(t, srv)
+	var b strings.Builder
+	b.WriteString("first_name,email\n")
+	var emails []string
+	for i := range 30 {
+		e := fmt.Sprintf("f%d@fake-faults.test", i)
+		emails = append(emails, e)
+		fmt.Fprintf(&b, "F%d,%s\n", i, e)
+	}
+	srv.LoseNextAnswer(1) // the first create is applied and its answer lost
+	res := run(t, c, b.String(), importer.Options{Type: "parties", Mode: importer.ModeUpsert, Match: "email"})
+	require.NoError(t, res.err)
+	unknown := 0
+	for _, r := range res.rows {
+		if r.Status == importer.StatusUnknown {
+			unknown++
+		}
+	}
+	require.Equal(t, 1, unknown, "the lost answer is reported, not retried")
+
+	srv.SetFaultKinds(capsuletest.FaultServerError, capsuletest.FaultDropConnection, capsuletest.FaultLostAnswer)
+	srv.SetFaultRate(0.2, 11)
+	runs := 0
+	for ; runs < 20; runs++ {
+		res = run(t, c, b.String(), importer.Options{Type: "parties", Mode: importer.ModeUpsert, Match: "email"})
+		if res.err == nil && !res.sum.Failed() {
+			break
+		}
+	}
+	require.Less(t, runs, 20, "the job finishes")
+	srv.SetFaultRate(0, 0)
+	lost := 0
+	for _, r := range srv.Requests() {
+		if r.Method == http.MethodPost && r.Status == 0 {
+			lost++
+		}
+	}
+	require.Positive(t, lost, "some writes went unanswered")
+	assertOnce(t, c, emails...)
+}
