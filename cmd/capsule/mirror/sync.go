@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -137,34 +138,46 @@ func Sync(ctx context.Context, c *capsule.Client, st Store, opts Options) (*Summ
 	if r.meta, err = s.readMeta(ctx, s.db); err != nil {
 		return r.sum, err
 	}
+	// A run that stopped at its budget left the types it did not finish:
+	// the next run does those, so that a small budget still gets through
+	// every type, a run at a time.
+	if p := r.meta["pending"]; p != "" {
+		var rest []Type
+		for _, t := range strings.Split(p, ",") {
+			if slices.Contains(types, Type(t)) {
+				rest = append(rest, Type(t))
+			}
+		}
+		if len(rest) > 0 {
+			types = rest
+		}
+	}
 	if err := r.prepare(ctx, types); err != nil {
+		if errors.Is(err, errStopped) {
+			r.sum.Stopped = true
+			return r.sum, nil
+		}
 		return r.sum, err
 	}
-	// A run that stopped at its budget is resumed at the type it stopped
-	// in, so that a small budget still gets through every type in turn.
-	order := slices.Clone(types)
-	if i := slices.Index(order, Type(r.meta["resume_from"])); i > 0 {
-		order = append(order[i:], order[:i]...)
-	}
-	for _, t := range order {
+	for i, t := range types {
 		err := r.syncType(ctx, t)
 		if errors.Is(err, errStopped) {
 			r.sum.Stopped = true
-			if err := s.setMeta(ctx, s.db, "resume_from", string(t)); err != nil {
-				return r.sum, err
-			}
-			return r.sum, nil
+			return r.sum, s.setMeta(ctx, s.db, "pending", joinTypes(types[i:]))
 		}
 		if err != nil {
 			return r.sum, fmt.Errorf("syncing %s: %w", t, err)
 		}
 	}
-	return r.sum, s.deleteMeta(ctx, s.db, "resume_from")
+	return r.sum, s.deleteMeta(ctx, s.db, "pending")
 }
 
 // budgetLeft reports whether the run may send another request.
-func (r *run) budgetLeft() bool {
-	return r.opts.MaxRequests == 0 || r.opts.Counter.Requests()-r.start < r.opts.MaxRequests
+func (r *run) budgetLeft() bool { return r.budgetFor(1) }
+
+// budgetFor reports whether the run may send n more requests.
+func (r *run) budgetFor(n int64) bool {
+	return r.opts.MaxRequests == 0 || r.opts.Counter.Requests()-r.start+n <= r.opts.MaxRequests
 }
 
 // prepare reads the custom field definitions and creates the tables and
@@ -301,6 +314,11 @@ func syncFeedType[T any](ctx context.Context, r *run, t Type, read capsule.PageF
 	_, fullUnderWay := r.meta["full:"+string(t)]
 	if !ok || r.opts.Full || fullUnderWay {
 		return syncPaged(ctx, r, t, read, true)
+	}
+	// A feed sends its list and deleted requests with no record between
+	// them when nothing changed: it starts only when both fit.
+	if !r.budgetFor(2) {
+		return errStopped
 	}
 	var cur capsule.SyncCursor
 	if err := json.Unmarshal([]byte(raw), &cur); err != nil {
