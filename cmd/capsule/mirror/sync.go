@@ -183,18 +183,18 @@ func (r *run) budgetFor(n int64) bool {
 // prepare reads the custom field definitions and creates the tables and
 // columns the run writes.
 func (r *run) prepare(ctx context.Context, types []Type) error {
-	defs := map[capsule.Entity][]*capsule.FieldDefinition{}
+	var entities int64
 	for _, t := range types {
-		if e := t.Entity(); e != "" {
-			if !r.budgetLeft() {
-				return errStopped
-			}
-			ds, err := r.c.CustomFields.ReadAll(ctx, e)
-			if err != nil {
-				return fmt.Errorf("reading the custom fields of %s: %w", e, err)
-			}
-			defs[e] = ds
+		if t.Entity() != "" {
+			entities++
 		}
+	}
+	if !r.budgetFor(entities) {
+		return errStopped
+	}
+	defs, err := ReadDefinitions(ctx, r.c, types)
+	if err != nil {
+		return err
 	}
 	existing := map[string]map[string]Kind{}
 	for _, t := range types {
@@ -238,82 +238,29 @@ func (r *run) syncType(ctx context.Context, t Type) error {
 	c := r.c
 	switch t {
 	case Parties:
-		return syncFeedType(ctx, r, t, c.Parties.Read, c.Parties.Changes)
+		return syncFeedType(ctx, r, t, c.Parties.Changes)
 	case Opportunities:
-		return syncFeedType(ctx, r, t, c.Opportunities.Read, c.Opportunities.Changes)
+		return syncFeedType(ctx, r, t, c.Opportunities.Changes)
 	case Kases:
-		return syncFeedType(ctx, r, t, c.Kases.Read, c.Kases.Changes)
-	case Tasks:
-		all := []capsule.TaskStatus{capsule.TaskStatusOpen, capsule.TaskStatusCompleted, capsule.TaskStatusPending}
-		return syncPaged(ctx, r, t, func(ctx context.Context, o *capsule.ListOptions) ([]*capsule.Task, *capsule.Response, error) {
-			return c.Tasks.Read(ctx, &capsule.TaskListOptions{ListOptions: *o, Status: all})
-		}, false)
-	case Entries:
-		return syncPaged(ctx, r, t, c.Entries.Read, false)
-	case Users:
-		users, _, err := c.Users.Read(ctx, nil)
-		if err != nil {
-			return err
-		}
-		return replaceAll(ctx, r, t, users)
-	case Teams:
-		teams, _, err := c.Teams.Read(ctx, nil)
-		if err != nil {
-			return err
-		}
-		return replaceAll(ctx, r, t, teams)
-	case Pipelines:
-		ps, err := capsule.Collect(c.Pipelines.ReadIter(ctx, nil))
-		if err != nil {
-			return err
-		}
-		return replaceAll(ctx, r, t, ps)
-	case Milestones:
-		ps, err := capsule.Collect(c.Pipelines.ReadIter(ctx, nil))
-		if err != nil {
-			return err
-		}
-		var ms []*capsule.Milestone
-		for _, p := range ps {
-			if !r.budgetLeft() {
-				return errStopped
-			}
-			got, err := capsule.Collect(c.Milestones.ForPipelineIter(ctx, p.ID, nil))
-			if err != nil {
-				return err
-			}
-			for _, m := range got {
-				if m.Pipeline == nil { // the pipeline's list may leave it out
-					m.Pipeline = &capsule.NamedRef{ID: p.ID, Name: p.Name}
-				}
-			}
-			ms = append(ms, got...)
-		}
-		return replaceAll(ctx, r, t, ms)
-	case Boards:
-		bs, err := capsule.Collect(c.Boards.ReadIter(ctx, nil))
-		if err != nil {
-			return err
-		}
-		return replaceAll(ctx, r, t, bs)
-	case Stages:
-		ss, err := capsule.Collect(c.Stages.ReadIter(ctx, nil))
-		if err != nil {
-			return err
-		}
-		return replaceAll(ctx, r, t, ss)
+		return syncFeedType(ctx, r, t, c.Kases.Changes)
+	case Tasks, Entries:
+		return r.syncPaged(ctx, t, false)
 	}
-	return fmt.Errorf("mirror: unknown type %q", t)
+	recs, err := readSmall(ctx, c, t, r.budgetFor)
+	if err != nil {
+		return err
+	}
+	return r.replaceAll(ctx, t, recs)
 }
 
 // syncFeedType reads t's change feed from the cursor kept in the database,
 // or reads t in full when there is none, Options.Full is set, or a full
 // read is under way.
-func syncFeedType[T any](ctx context.Context, r *run, t Type, read capsule.PageFunc[T], changes func(capsule.SyncCursor, *capsule.ListOptions) *capsule.ChangeFeed[T]) error {
+func syncFeedType[T any](ctx context.Context, r *run, t Type, changes func(capsule.SyncCursor, *capsule.ListOptions) *capsule.ChangeFeed[T]) error {
 	raw, ok := r.meta["cursor:"+string(t)]
 	_, fullUnderWay := r.meta["full:"+string(t)]
 	if !ok || r.opts.Full || fullUnderWay {
-		return syncPaged(ctx, r, t, read, true)
+		return r.syncPaged(ctx, t, true)
 	}
 	// A feed sends its list and deleted requests with no record between
 	// them when nothing changed: it starts only when both fit.
@@ -398,7 +345,7 @@ func syncFeed[T any](ctx context.Context, r *run, t Type, feed *capsule.ChangeFe
 // transaction empties the table, so the rows at the end are exactly what
 // the read found. With cursor, the end sets the change feed's cursor to
 // the read's start less the overlap.
-func syncPaged[T any](ctx context.Context, r *run, t Type, read capsule.PageFunc[T], cursor bool) error {
+func (r *run) syncPaged(ctx context.Context, t Type, cursor bool) error {
 	key := "full:" + string(t)
 	st := fullState{Page: 1}
 	if raw, ok := r.meta[key]; ok {
@@ -407,12 +354,6 @@ func syncPaged[T any](ctx context.Context, r *run, t Type, read capsule.PageFunc
 		}
 	}
 	clientStart := time.Now()
-	var opts *capsule.ListOptions
-	if t.Entity() != "" {
-		opts = &capsule.ListOptions{Page: st.Page, PerPage: capsule.MaxPerPage, Embed: embeds}
-	} else {
-		opts = &capsule.ListOptions{Page: st.Page, PerPage: capsule.MaxPerPage}
-	}
 	done := false
 	finish := func(ctx context.Context, tx *sql.Tx) error {
 		done = true
@@ -429,7 +370,7 @@ func syncPaged[T any](ctx context.Context, r *run, t Type, read capsule.PageFunc
 		}
 		return r.s.setMeta(ctx, tx, "cursor:"+string(t), string(cur))
 	}
-	for page, err := range capsule.Pages(ctx, opts, read) {
+	for page, err := range capsule.Pages(ctx, listOptions(t, st.Page, time.Time{}), pages(r.c, t)) {
 		if err != nil {
 			return err
 		}
@@ -438,7 +379,7 @@ func syncPaged[T any](ctx context.Context, r *run, t Type, read capsule.PageFunc
 		}
 		rows := make([]Rows, 0, len(page.Items))
 		for _, rec := range page.Items {
-			row, err := r.schema.Rows(t, rec)
+			row, err := r.schema.Rows(t, *rec)
 			if err != nil {
 				return err
 			}
@@ -503,7 +444,7 @@ func feedStart(clientStart time.Time, resp *capsule.Response) time.Time {
 }
 
 // replaceAll replaces the rows of a small type in one transaction.
-func replaceAll[T any](ctx context.Context, r *run, t Type, recs []*T) error {
+func (r *run) replaceAll(ctx context.Context, t Type, recs []any) error {
 	rows := make([]Rows, 0, len(recs))
 	for _, rec := range recs {
 		row, err := r.schema.Rows(t, rec)
