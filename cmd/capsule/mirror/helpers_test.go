@@ -35,13 +35,13 @@ type backend struct {
 
 var backends = []backend{
 	{"sqlite", func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "capsule.db") }},
-	{"postgres", postgresDSN},
+	{"postgres", func(t *testing.T) string { return postgresDSN(t) }},
 }
 
 // postgresDSN makes a schema of its own for the test (dropped at its end)
 // and returns the DSN that uses it. Without CAPSULE_TEST_POSTGRES the test
 // is skipped on a developer's machine and fails in CI.
-func postgresDSN(t *testing.T) string {
+func postgresDSN(t testing.TB) string {
 	t.Helper()
 	base := os.Getenv(pgEnv)
 	if base == "" {

@@ -26,6 +26,13 @@ func openPostgres(ctx context.Context, dsn string) (Store, error) {
 	if cfg.ConnectTimeout == 0 || cfg.ConnectTimeout > connectTimeout {
 		cfg.ConnectTimeout = connectTimeout
 	}
+	// A commit need not wait for the server's disk: a sync killed at any
+	// moment loses nothing the server acknowledged, and a server crash at
+	// worst the last few commits, each whole with its progress, which the
+	// next run redoes. A DSN that sets synchronous_commit keeps its own.
+	if _, ok := cfg.RuntimeParams["synchronous_commit"]; !ok {
+		cfg.RuntimeParams["synchronous_commit"] = "off"
+	}
 	db := stdlib.OpenDB(*cfg)
 	pctx, cancel := context.WithTimeout(ctx, connectTimeout)
 	defer cancel()

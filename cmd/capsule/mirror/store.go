@@ -64,6 +64,8 @@ type store struct {
 	// lock takes the database's sync lock, or returns ErrBusy; the
 	// function it returns releases it.
 	lock func(ctx context.Context) (func(), error)
+	// prepare, when set, readies the database for writing, once locked.
+	prepare func(ctx context.Context, db *sql.DB) error
 }
 
 func (s *store) DB() *sql.DB    { return s.db }
@@ -228,6 +230,11 @@ func (s *store) deleteMeta(ctx context.Context, q querier, key string) error {
 // createBase creates the meta and deleted_records tables and marks the
 // database as a mirror.
 func (s *store) createBase(ctx context.Context) error {
+	if s.prepare != nil {
+		if err := s.prepare(ctx, s.db); err != nil {
+			return err
+		}
+	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		stmts := []string{
 			`CREATE TABLE IF NOT EXISTS ` + metaTable + ` (key ` + s.d.types[KindText] + ` PRIMARY KEY, value ` + s.d.types[KindText] + ` NOT NULL)`,
@@ -329,6 +336,24 @@ func (s *store) insert(ctx context.Context, tx *sql.Tx, t *Table, rows [][]any) 
 		cols[i] = s.d.quote(c.Name)
 	}
 	head := "INSERT INTO " + s.d.quote(t.Name) + " (" + strings.Join(cols, ", ") + ") VALUES "
+	if s.d.rowAtATime {
+		marks := strings.TrimSuffix(strings.Repeat("?,", ncol), ",")
+		stmt, err := tx.PrepareContext(ctx, head+"("+marks+")")
+		if err != nil {
+			return fmt.Errorf("writing %s: %s", t.Name, oneLine(err))
+		}
+		defer stmt.Close()
+		args := make([]any, ncol)
+		for _, row := range rows {
+			for j, v := range row {
+				args[j] = s.d.value(t.Columns[j].Kind, v)
+			}
+			if _, err := stmt.ExecContext(ctx, args...); err != nil {
+				return fmt.Errorf("writing %s: %s", t.Name, oneLine(err))
+			}
+		}
+		return nil
+	}
 	for len(rows) > 0 {
 		n := min(len(rows), per)
 		var b strings.Builder
@@ -361,6 +386,10 @@ type dialect struct {
 	name string
 	// types are the SQL types of the kinds.
 	types map[Kind]string
+	// rowAtATime inserts a row a statement, prepared once: cheaper in
+	// SQLite (in-process) than parsing a statement of many rows, where
+	// PostgreSQL gains from sending many rows at once.
+	rowAtATime bool
 	// param is the i-th (from 1) placeholder.
 	param func(i int) string
 	// value converts a column's value to what the driver stores.
@@ -377,9 +406,10 @@ type dialect struct {
 func (d *dialect) quote(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`) + `"` }
 
 var sqliteDialect = &dialect{
-	name:  "sqlite",
-	types: map[Kind]string{KindText: "TEXT", KindInt: "INTEGER", KindNumber: "REAL", KindBool: "BOOLEAN", KindTime: "TIMESTAMP", KindDate: "DATE"},
-	param: func(int) string { return "?" },
+	name:       "sqlite",
+	rowAtATime: true,
+	types:      map[Kind]string{KindText: "TEXT", KindInt: "INTEGER", KindNumber: "REAL", KindBool: "BOOLEAN", KindTime: "TIMESTAMP", KindDate: "DATE"},
+	param:      func(int) string { return "?" },
 	value: func(k Kind, v any) any {
 		switch x := v.(type) {
 		case time.Time:

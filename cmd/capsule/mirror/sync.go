@@ -370,10 +370,13 @@ func (r *run) syncPaged(ctx context.Context, t Type, cursor bool) error {
 		}
 		return r.s.setMeta(ctx, tx, "cursor:"+string(t), string(cur))
 	}
-	for page, err := range capsule.Pages(ctx, listOptions(t, st.Page, time.Time{}), pages(r.c, t)) {
-		if err != nil {
-			return err
+	fetched, stop := r.prefetch(ctx, listOptions(t, st.Page, time.Time{}), pages(r.c, t))
+	defer stop()
+	for f := range fetched {
+		if f.err != nil {
+			return f.err
 		}
+		page := f.page
 		if st.Page == 1 {
 			st.Since = feedStart(clientStart, page.Response)
 		}
@@ -386,7 +389,7 @@ func (r *run) syncPaged(ctx context.Context, t Type, cursor bool) error {
 			rows = append(rows, row)
 		}
 		next := page.Response.NextPage
-		err = r.s.inTx(ctx, func(tx *sql.Tx) error {
+		err := r.s.inTx(ctx, func(tx *sql.Tx) error {
 			if st.Page == 1 {
 				if err := r.clear(ctx, tx, t); err != nil {
 					return err
@@ -412,12 +415,12 @@ func (r *run) syncPaged(ctx context.Context, t Type, cursor bool) error {
 			break
 		}
 		st.Page = next
-		if !r.budgetLeft() {
-			return errStopped
-		}
 	}
 	if done {
 		return nil
+	}
+	if !r.budgetLeft() {
+		return errStopped
 	}
 	// The list ended without a last page (an empty page).
 	return r.s.inTx(ctx, func(tx *sql.Tx) error {
@@ -428,6 +431,39 @@ func (r *run) syncPaged(ctx context.Context, t Type, cursor bool) error {
 		}
 		return finish(ctx, tx)
 	})
+}
+
+// fetchedPage is a page read ahead of its writing.
+type fetchedPage struct {
+	page *capsule.Page[any]
+	err  error
+}
+
+// prefetch reads the pages of a list on a goroutine of its own, a page
+// ahead of the loop that writes them, so that reading and writing overlap.
+// It stops after the last page, after an error, and before a request the
+// run's budget has no room for. stop ends it and waits for it.
+func (r *run) prefetch(ctx context.Context, opts *capsule.ListOptions, read capsule.PageFunc[any]) (<-chan fetchedPage, func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	ch := make(chan fetchedPage, 1)
+	go func() {
+		defer close(ch)
+		for page, err := range capsule.Pages(ctx, opts, read) {
+			select {
+			case ch <- fetchedPage{page, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil || page.Response.NextPage == 0 || !r.budgetLeft() {
+				return
+			}
+		}
+	}()
+	return ch, func() {
+		cancel()
+		for range ch {
+		}
+	}
 }
 
 // feedStart is the cursor a full read that started at clientStart (this

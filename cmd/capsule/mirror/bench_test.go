@@ -1,0 +1,140 @@
+package mirror
+
+import (
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/capsulecrm-go/capsule"
+	"github.com/capsulecrm-go/capsule/capsuletest"
+)
+
+// Benchmarks of a full sync of parties against the SDK streaming the same
+// records without writing them, side by side in one run (BENCHMARKS.md):
+//
+//	CAPSULE_TEST_POSTGRES=postgres://... go test -run '^$' -bench 'Mirror' -benchtime 3x ./cmd/capsule/mirror/
+
+// benchServer is a fake with n parties and no rate limit in the way.
+func benchServer(b *testing.B, n int) *capsuletest.Server {
+	b.Helper()
+	srv := capsuletest.NewServer(capsuletest.WithSeed(n), capsuletest.WithRateLimit(0, time.Hour))
+	b.Cleanup(srv.Close)
+	return srv
+}
+
+func BenchmarkMirrorFullSync10k(b *testing.B) {
+	srv := benchServer(b, 10_000)
+	b.Run("stream", func(b *testing.B) {
+		c := testClient(b, srv, nil)
+		for b.Loop() {
+			n := 0
+			for _, err := range c.Parties.ReadIter(b.Context(), &capsule.ListOptions{Embed: embeds}) {
+				if err != nil {
+					b.Fatal(err)
+				}
+				n++
+			}
+			if n < 10_000 {
+				b.Fatalf("%d parties", n)
+			}
+		}
+	})
+	b.Run("sqlite", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			i++
+			benchSync(b, srv, "sqlite:"+filepath.Join(b.TempDir(), strconv.Itoa(i)+".db"))
+		}
+	})
+	b.Run("postgres", func(b *testing.B) {
+		if os.Getenv(pgEnv) == "" {
+			b.Skipf("%s is not set", pgEnv)
+		}
+		for b.Loop() {
+			b.StopTimer()
+			dsn := postgresDSN(b)
+			b.StartTimer()
+			benchSync(b, srv, dsn)
+		}
+	})
+}
+
+// benchSync syncs the parties of srv into dsn and reports the requests.
+func benchSync(b *testing.B, srv *capsuletest.Server, dsn string) {
+	b.Helper()
+	sum := syncOnce(b, srv, dsn, Options{Types: []Type{Parties}})
+	if sum.Rows < 10_000 {
+		b.Fatalf("%d rows", sum.Rows)
+	}
+	b.ReportMetric(float64(sum.Requests), "requests/op")
+}
+
+// BenchmarkMirrorPeakHeap reports the peak heap of a full sync of n
+// parties into SQLite above the heap held before it starts (the fake's
+// records): it stays flat as n grows.
+func BenchmarkMirrorPeakHeap(b *testing.B) {
+	for _, n := range []int{10_000, 100_000} {
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			srv := benchServer(b, n)
+			i := 0
+			for b.Loop() {
+				i++
+				runtime.GC()
+				var ms runtime.MemStats
+				runtime.ReadMemStats(&ms)
+				base := ms.HeapAlloc
+				var peak atomic.Uint64
+				stop := make(chan struct{})
+				done := make(chan struct{})
+				go func() {
+					defer close(done)
+					var m runtime.MemStats
+					for {
+						runtime.ReadMemStats(&m)
+						if m.HeapAlloc > peak.Load() {
+							peak.Store(m.HeapAlloc)
+						}
+						select {
+						case <-stop:
+							return
+						case <-time.After(2 * time.Millisecond):
+						}
+					}
+				}()
+				syncOnce(b, srv, "sqlite:"+filepath.Join(b.TempDir(), strconv.Itoa(i)+".db"), Options{Types: []Type{Parties}})
+				close(stop)
+				<-done
+				b.ReportMetric(float64(peak.Load()-min(base, peak.Load()))/(1<<20), "peak-heap-MB")
+			}
+		})
+	}
+}
+
+// BenchmarkMirrorIncremental reports the requests of a run after k changed
+// and d deleted parties: the change feed's pages, nothing per record.
+func BenchmarkMirrorIncremental(b *testing.B) {
+	srv := benchServer(b, 10_000)
+	dsn := "sqlite:" + filepath.Join(b.TempDir(), "inc.db")
+	first := syncOnce(b, srv, dsn, Options{Types: []Type{Parties}})
+	b.ReportMetric(float64(first.Requests), "first-run-requests")
+	c := testClient(b, srv, nil)
+	ps, _, err := c.Parties.Read(b.Context(), &capsule.ListOptions{PerPage: 100})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		b.StopTimer()
+		for _, p := range ps[:50] {
+			if _, _, err := c.Parties.Update(b.Context(), p.ID, &capsule.PartyInput{About: capsule.Set("changed " + time.Now().String())}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.StartTimer()
+		sum := syncOnce(b, srv, dsn, Options{Types: []Type{Parties}})
+		b.ReportMetric(float64(sum.Requests), "requests/op")
+	}
+}
