@@ -217,3 +217,40 @@ func TestFullSyncMatchesTheAPI(t *testing.T) {
 		assert.Positive(t, sum.BudgetLeft)
 	})
 }
+
+func TestEntriesOnlyWhenAsked(t *testing.T) {
+	srv := newServer(t)
+	dsn := backends[0].dsn(t)
+	syncOnce(t, srv, dsn, Options{Types: []Type{Users}})
+	tables, err := open(t, dsn).base().tables(t.Context())
+	require.NoError(t, err)
+	assert.NotContains(t, tables, "entries", "entries are not a default type")
+
+	syncOnce(t, srv, dsn, Options{Types: []Type{Entries}})
+	want := apiList(t, srv, "/entries", "entries")
+	require.NotEmpty(t, want)
+	got := dump(t, open(t, dsn))["entries"]
+	require.Len(t, got, len(want))
+	ids := map[string]bool{}
+	for _, r := range got {
+		ids[r["id"]] = true
+		assert.NotEqual(t, "NULL", r["entry_at"])
+		assert.NotEqual(t, "NULL", r["creator_id"])
+	}
+	for _, e := range want {
+		assert.True(t, ids[itoa(int64(e["id"].(float64)))], "entry %v is mirrored", e["id"])
+	}
+}
+
+func TestParseTypes(t *testing.T) {
+	ts, err := ParseTypes("")
+	require.NoError(t, err)
+	assert.Equal(t, DefaultTypes, ts)
+	ts, err = ParseTypes(" kases, entries ")
+	require.NoError(t, err)
+	assert.Equal(t, []Type{Kases, Entries}, ts)
+	_, err = ParseTypes("parties,parties")
+	assert.EqualError(t, err, `type "parties" is named twice`)
+	_, err = ParseTypes("parties,notes")
+	assert.ErrorContains(t, err, `unknown type "notes"`)
+}
