@@ -34,8 +34,10 @@ stands for: a run killed at any moment is finished by the next one.
 
 --db is sqlite:PATH (the default, sqlite:capsule.db, needs nothing
 installed) or a PostgreSQL DSN, postgres://USER@HOST/DB?search_path=SCHEMA.
-Requests are paced to last the rate-limit window; --max-requests stops the
-run cleanly after N requests, and the next run goes on from there.`,
+Requests are paced to last the rate-limit window (not with --fake);
+--max-requests stops the run cleanly after N requests, and the next run goes
+on from there. The run ends with a line on stderr: the requests it sent, the
+rows it wrote and the rate budget left.`,
 		Example: "  capsule sync\n  capsule sync --db postgres://me@localhost/crm --types parties,opportunities\n  capsule sync --max-requests 500",
 		Args:    exactArgs(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -56,7 +58,9 @@ run cleanly after N requests, and the next run goes on from there.`,
 			}
 			defer st.Close()
 			counter := &mirror.Counter{}
-			c, err := a.client(ctx, capsule.WithPacing(true), capsule.WithObserver(counter.Observe))
+			// Pacing spreads the requests over the rate-limit window; the
+			// in-process fake of --fake has no budget worth keeping.
+			c, err := a.client(ctx, capsule.WithPacing(!a.fake), capsule.WithObserver(counter.Observe))
 			if err != nil {
 				return err
 			}

@@ -274,3 +274,12 @@ func sortedRows(rows [][]string) [][]string {
 	sort.Slice(rows, func(i, j int) bool { return strings.Join(rows[i], "\x00") < strings.Join(rows[j], "\x00") })
 	return rows
 }
+
+func TestSyncWithFake(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "f.db")
+	start := time.Now()
+	_, stderr, code := runCLIEnv(t, map[string]string{"HOME": t.TempDir()}, "", "--fake", "sync", "--db", "sqlite:"+path)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Less(t, time.Since(start), 10*time.Second, "no pacing against the in-process fake")
+	assert.Regexp(t, `capsule: sync: 15 requests, 97 rows written, 0 records removed, 3985 requests left in the rate budget\n$`, stderr)
+}
