@@ -78,3 +78,11 @@ func lockPostgres(ctx context.Context, db *sql.DB, dsn string) (func(), error) {
 		conn.Close()
 	}, nil
 }
+
+// pgCopy writes rows with COPY, inside the transaction open on conn.
+func pgCopy(ctx context.Context, conn *sql.Conn, table string, cols []string, rows [][]any) error {
+	return conn.Raw(func(dc any) error {
+		_, err := dc.(*stdlib.Conn).Conn().CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromRows(rows))
+		return err
+	})
+}

@@ -235,7 +235,7 @@ func (s *store) createBase(ctx context.Context) error {
 			return err
 		}
 	}
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(tx *txn) error {
 		stmts := []string{
 			`CREATE TABLE IF NOT EXISTS ` + metaTable + ` (key ` + s.d.types[KindText] + ` PRIMARY KEY, value ` + s.d.types[KindText] + ` NOT NULL)`,
 			`CREATE TABLE IF NOT EXISTS ` + DeletedTable + ` (record_type ` + s.d.types[KindText] + ` NOT NULL, id ` + s.d.types[KindInt] +
@@ -254,7 +254,7 @@ func (s *store) createBase(ctx context.Context) error {
 }
 
 // ensureTable creates t, or adds the columns it lacks.
-func (s *store) ensureTable(ctx context.Context, tx *sql.Tx, t *Table, existing map[string]Kind) error {
+func (s *store) ensureTable(ctx context.Context, tx *txn, t *Table, existing map[string]Kind) error {
 	q := s.d.quote
 	if existing == nil {
 		var b strings.Builder
@@ -288,16 +288,28 @@ func (s *store) ensureTable(ctx context.Context, tx *sql.Tx, t *Table, existing 
 }
 
 // inTx runs fn in a transaction, committed when fn returns nil.
-func (s *store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+func (s *store) inTx(ctx context.Context, fn func(tx *txn) error) error {
+	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return err
 	}
-	if err := fn(tx); err != nil {
+	defer conn.Close()
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(&txn{Tx: tx, conn: conn}); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
 	return tx.Commit()
+}
+
+// txn is a transaction and the connection it runs on, for the driver's
+// own bulk path (PostgreSQL's COPY) inside the transaction.
+type txn struct {
+	*sql.Tx
+	conn *sql.Conn
 }
 
 // maxParams bounds the parameters of one statement (SQLite allows 32766,
@@ -305,7 +317,7 @@ func (s *store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 const maxParams = 30000
 
 // deleteIDs deletes the rows of table whose column is one of ids.
-func (s *store) deleteIDs(ctx context.Context, tx *sql.Tx, table, column string, ids []int64) error {
+func (s *store) deleteIDs(ctx context.Context, tx *txn, table, column string, ids []int64) error {
 	for len(ids) > 0 {
 		n := min(len(ids), maxParams)
 		var b strings.Builder
@@ -328,12 +340,27 @@ func (s *store) deleteIDs(ctx context.Context, tx *sql.Tx, table, column string,
 }
 
 // insert writes rows (values in t's column order) into t, many a statement.
-func (s *store) insert(ctx context.Context, tx *sql.Tx, t *Table, rows [][]any) error {
+func (s *store) insert(ctx context.Context, tx *txn, t *Table, rows [][]any) error {
 	ncol := len(t.Columns)
 	per := max(1, maxParams/ncol)
 	cols := make([]string, ncol)
 	for i, c := range t.Columns {
 		cols[i] = s.d.quote(c.Name)
+	}
+	if s.d.copy != nil {
+		names := t.ColumnNames()
+		vals := make([][]any, len(rows))
+		for i, row := range rows {
+			v := make([]any, len(row))
+			for j, x := range row {
+				v[j] = s.d.value(t.Columns[j].Kind, x)
+			}
+			vals[i] = v
+		}
+		if err := s.d.copy(ctx, tx.conn, t.Name, names, vals); err != nil {
+			return fmt.Errorf("writing %s: %s", t.Name, oneLine(err))
+		}
+		return nil
 	}
 	head := "INSERT INTO " + s.d.quote(t.Name) + " (" + strings.Join(cols, ", ") + ") VALUES "
 	if s.d.rowAtATime {
@@ -390,6 +417,9 @@ type dialect struct {
 	// SQLite (in-process) than parsing a statement of many rows, where
 	// PostgreSQL gains from sending many rows at once.
 	rowAtATime bool
+	// copy, when set, writes many rows at once by the driver's bulk path
+	// on the transaction's connection.
+	copy func(ctx context.Context, conn *sql.Conn, table string, cols []string, rows [][]any) error
 	// param is the i-th (from 1) placeholder.
 	param func(i int) string
 	// value converts a column's value to what the driver stores.
@@ -449,7 +479,16 @@ var postgresDialect = &dialect{
 	name:  "postgres",
 	types: map[Kind]string{KindText: "text", KindInt: "bigint", KindNumber: "numeric", KindBool: "boolean", KindTime: "timestamptz", KindDate: "date"},
 	param: func(i int) string { return "$" + strconv.Itoa(i) },
-	value: func(k Kind, v any) any { return v },
+	value: func(k Kind, v any) any {
+		// COPY sends dates in binary: as the time of their midnight.
+		if s, ok := v.(string); ok && k == KindDate {
+			if t, err := time.Parse(time.DateOnly, s); err == nil {
+				return t
+			}
+		}
+		return v
+	},
+	copy: pgCopy,
 	tablesQuery: `SELECT table_name FROM information_schema.tables
 		WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`,
 	columnsQuery: func(string) string {

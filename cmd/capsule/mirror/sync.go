@@ -2,7 +2,6 @@ package mirror
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -218,7 +217,7 @@ func (r *run) prepare(ctx context.Context, types []Type) error {
 		}
 		return column
 	})
-	return r.s.inTx(ctx, func(tx *sql.Tx) error {
+	return r.s.inTx(ctx, func(tx *txn) error {
 		for _, t := range types {
 			tables := append([]*Table{r.schema.Table(t)}, r.schema.Children(t)...)
 			for _, tb := range tables {
@@ -285,7 +284,7 @@ func syncFeed[T any](ctx context.Context, r *run, t Type, feed *capsule.ChangeFe
 		gone    []int64
 	)
 	flush := func(final bool) error {
-		err := r.s.inTx(ctx, func(tx *sql.Tx) error {
+		err := r.s.inTx(ctx, func(tx *txn) error {
 			if err := r.writeRows(ctx, tx, t, batch, true); err != nil {
 				return err
 			}
@@ -355,7 +354,7 @@ func (r *run) syncPaged(ctx context.Context, t Type, cursor bool) error {
 	}
 	clientStart := time.Now()
 	done := false
-	finish := func(ctx context.Context, tx *sql.Tx) error {
+	finish := func(ctx context.Context, tx *txn) error {
 		done = true
 		delete(r.meta, key)
 		if err := r.s.deleteMeta(ctx, tx, key); err != nil {
@@ -389,7 +388,7 @@ func (r *run) syncPaged(ctx context.Context, t Type, cursor bool) error {
 			rows = append(rows, row)
 		}
 		next := page.Response.NextPage
-		err := r.s.inTx(ctx, func(tx *sql.Tx) error {
+		err := r.s.inTx(ctx, func(tx *txn) error {
 			if st.Page == 1 {
 				if err := r.clear(ctx, tx, t); err != nil {
 					return err
@@ -423,7 +422,7 @@ func (r *run) syncPaged(ctx context.Context, t Type, cursor bool) error {
 		return errStopped
 	}
 	// The list ended without a last page (an empty page).
-	return r.s.inTx(ctx, func(tx *sql.Tx) error {
+	return r.s.inTx(ctx, func(tx *txn) error {
 		if st.Page == 1 {
 			if err := r.clear(ctx, tx, t); err != nil {
 				return err
@@ -489,7 +488,7 @@ func (r *run) replaceAll(ctx context.Context, t Type, recs []any) error {
 		}
 		rows = append(rows, row)
 	}
-	err := r.s.inTx(ctx, func(tx *sql.Tx) error {
+	err := r.s.inTx(ctx, func(tx *txn) error {
 		if err := r.clear(ctx, tx, t); err != nil {
 			return err
 		}
@@ -510,7 +509,7 @@ func (r *run) written(t Type, n int) {
 }
 
 // clear empties t's table and child tables.
-func (r *run) clear(ctx context.Context, tx *sql.Tx, t Type) error {
+func (r *run) clear(ctx context.Context, tx *txn, t Type) error {
 	for _, tb := range append([]*Table{r.schema.Table(t)}, r.schema.Children(t)...) {
 		if _, err := tx.ExecContext(ctx, "DELETE FROM "+r.s.d.quote(tb.Name)); err != nil {
 			return err
@@ -521,7 +520,7 @@ func (r *run) clear(ctx context.Context, tx *sql.Tx, t Type) error {
 
 // writeRows writes the rows of records (replacing them and their child
 // rows when replace is set: a record's child rows are always all of them).
-func (r *run) writeRows(ctx context.Context, tx *sql.Tx, t Type, rows []Rows, replace bool) error {
+func (r *run) writeRows(ctx context.Context, tx *txn, t Type, rows []Rows, replace bool) error {
 	if len(rows) == 0 {
 		return nil
 	}
@@ -556,7 +555,7 @@ func (r *run) writeRows(ctx context.Context, tx *sql.Tx, t Type, rows []Rows, re
 }
 
 // deleteRecords removes the records with ids from t's table and children.
-func (r *run) deleteRecords(ctx context.Context, tx *sql.Tx, t Type, ids []int64) error {
+func (r *run) deleteRecords(ctx context.Context, tx *txn, t Type, ids []int64) error {
 	if err := r.s.deleteIDs(ctx, tx, string(t), "id", ids); err != nil {
 		return err
 	}
@@ -571,7 +570,7 @@ func (r *run) deleteRecords(ctx context.Context, tx *sql.Tx, t Type, ids []int64
 // remove applies deletions (recorded in deleted_records) and restrictions
 // (the records are no longer visible: their rows go, and nothing else is
 // said of them).
-func (r *run) remove(ctx context.Context, tx *sql.Tx, t Type, deleted []capsule.DeletedRecord, restricted []int64) error {
+func (r *run) remove(ctx context.Context, tx *txn, t Type, deleted []capsule.DeletedRecord, restricted []int64) error {
 	ids := slices.Clone(restricted)
 	for _, d := range deleted {
 		ids = append(ids, d.ID)
