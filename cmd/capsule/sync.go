@@ -77,7 +77,10 @@ rows it wrote and the rate budget left.`,
 			if sum != nil {
 				fmt.Fprintln(a.stderr, syncSummary(sum))
 			}
-			return err
+			if err != nil {
+				return fmt.Errorf("sync: %w", err)
+			}
+			return nil
 		},
 	}
 	cmd.Flags().StringVar(&dsn, "db", mirror.DefaultDSN, "the mirror: sqlite:PATH or postgres://...")

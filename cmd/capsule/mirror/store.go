@@ -316,27 +316,27 @@ type txn struct {
 // PostgreSQL 65535).
 const maxParams = 30000
 
-// deleteIDs deletes the rows of table whose column is one of ids.
-func (s *store) deleteIDs(ctx context.Context, tx *txn, table, column string, ids []int64) error {
-	for len(ids) > 0 {
-		n := min(len(ids), maxParams)
-		var b strings.Builder
-		b.WriteString("DELETE FROM " + s.d.quote(table) + " WHERE " + s.d.quote(column) + " IN (")
-		args := make([]any, n)
-		for i, id := range ids[:n] {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteString(s.d.param(i + 1))
-			args[i] = id
-		}
-		b.WriteByte(')')
-		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
-			return err
-		}
-		ids = ids[n:]
+// deleteIDs deletes the rows whose column is one of ids from each of the
+// tables (name → id column), in one round trip: the ids are integers, so
+// they are written into the statements, which then need no parameters and
+// may go together.
+func (s *store) deleteIDs(ctx context.Context, tx *txn, tables [][2]string, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
 	}
-	return nil
+	var list strings.Builder
+	for i, id := range ids {
+		if i > 0 {
+			list.WriteByte(',')
+		}
+		list.WriteString(strconv.FormatInt(id, 10))
+	}
+	var b strings.Builder
+	for _, t := range tables {
+		b.WriteString("DELETE FROM " + s.d.quote(t[0]) + " WHERE " + s.d.quote(t[1]) + " IN (" + list.String() + ");")
+	}
+	_, err := tx.ExecContext(ctx, b.String())
+	return err
 }
 
 // insert writes rows (values in t's column order) into t, many a statement.

@@ -92,8 +92,8 @@ type run struct {
 // the other types are read in full again, replacing their rows. Each page
 // is written in one transaction together with the progress it stands for,
 // so a run killed at any moment and run again ends with the rows of a fresh
-// full sync. A second Sync on the same database while one runs fails with
-// ErrBusy.
+// full sync. A second Sync on the same database while one runs waits a few
+// seconds for it, then fails with ErrBusy.
 func Sync(ctx context.Context, c *capsule.Client, st Store, opts Options) (*Summary, error) {
 	if c == nil || st == nil {
 		return nil, errors.New("mirror: Sync needs a client and a store")
@@ -114,7 +114,7 @@ func Sync(ctx context.Context, c *capsule.Client, st Store, opts Options) (*Summ
 		}
 	}
 	s := st.base()
-	release, err := s.lock(ctx)
+	release, err := lockWaiting(ctx, s)
 	if err != nil {
 		return nil, err
 	}
@@ -169,6 +169,27 @@ func Sync(ctx context.Context, c *capsule.Client, st Store, opts Options) (*Summ
 		}
 	}
 	return r.sum, s.deleteMeta(ctx, s.db, "pending")
+}
+
+// lockWait is how long Sync waits for the lock before it refuses: long
+// enough for PostgreSQL to end the session of a sync that was just killed.
+const lockWait = 3 * time.Second
+
+// lockWaiting takes the sync lock, trying again for lockWait while another
+// sync holds it.
+func lockWaiting(ctx context.Context, s *store) (func(), error) {
+	deadline := time.Now().Add(lockWait)
+	for {
+		release, err := s.lock(ctx)
+		if !errors.Is(err, ErrBusy) || time.Now().After(deadline) {
+			return release, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
 
 // budgetLeft reports whether the run may send another request.
@@ -556,15 +577,11 @@ func (r *run) writeRows(ctx context.Context, tx *txn, t Type, rows []Rows, repla
 
 // deleteRecords removes the records with ids from t's table and children.
 func (r *run) deleteRecords(ctx context.Context, tx *txn, t Type, ids []int64) error {
-	if err := r.s.deleteIDs(ctx, tx, string(t), "id", ids); err != nil {
-		return err
-	}
+	tables := [][2]string{{string(t), "id"}}
 	for _, ch := range r.schema.Children(t) {
-		if err := r.s.deleteIDs(ctx, tx, ch.Name, ch.Parent, ids); err != nil {
-			return err
-		}
+		tables = append(tables, [2]string{ch.Name, ch.Parent})
 	}
-	return nil
+	return r.s.deleteIDs(ctx, tx, tables, ids)
 }
 
 // remove applies deletions (recorded in deleted_records) and restrictions
