@@ -36,8 +36,9 @@ stands for: a run killed at any moment is finished by the next one.
 installed) or a PostgreSQL DSN, postgres://USER@HOST/DB?search_path=SCHEMA.
 Requests are paced to last the rate-limit window (not with --fake);
 --max-requests stops the run cleanly after N requests, and the next run goes
-on from there. The run ends with a line on stderr: the requests it sent, the
-rows it wrote and the rate budget left.`,
+on from there. On a terminal a progress bar counts the requests (with the
+time left when --max-requests gives their total). The run ends with a line on
+stderr: the requests it sent, the rows it wrote and the rate budget left.`,
 		Example: "  capsule sync\n  capsule sync --db postgres://me@localhost/crm --types parties,opportunities\n  capsule sync --max-requests 500",
 		Args:    exactArgs(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -57,21 +58,28 @@ rows it wrote and the rate budget left.`,
 				return fmt.Errorf("sync: %w", err)
 			}
 			defer st.Close()
+			// The bar counts requests: with --max-requests their total is
+			// known, and so the time left; without it the bar counts on.
+			total := int64(-1)
+			if maxRequests > 0 {
+				total = maxRequests
+			}
+			bar := a.progressOf(total, "sync", "requests")
+			defer bar.Finish()
 			counter := &mirror.Counter{}
+			observe := func(ev capsule.RequestEvent) {
+				counter.Observe(ev)
+				bar.Add(1)
+			}
 			// Pacing spreads the requests over the rate-limit window; the
 			// in-process fake of --fake has no budget worth keeping.
-			c, err := a.client(ctx, capsule.WithPacing(!a.fake), capsule.WithObserver(counter.Observe))
+			c, err := a.client(ctx, capsule.WithPacing(!a.fake), capsule.WithObserver(observe))
 			if err != nil {
 				return err
 			}
-			bar := a.progress(-1, "sync")
-			defer bar.Finish()
 			sum, err := mirror.Sync(ctx, c, st, mirror.Options{
 				Types: ts, Full: full, MaxRequests: maxRequests, Counter: counter,
-				Progress: func(t mirror.Type, n int) {
-					bar.Describe("sync " + string(t))
-					bar.Add(n)
-				},
+				Progress: func(t mirror.Type, _ int) { bar.Describe("sync " + string(t)) },
 			})
 			bar.Finish()
 			if sum != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"database/sql"
 	"encoding/csv"
 	"os"
@@ -258,4 +259,18 @@ func TestSyncWithFake(t *testing.T) {
 	require.Equal(t, exitOK, code, stderr)
 	assert.Less(t, time.Since(start), 10*time.Second, "no pacing against the in-process fake")
 	assert.Regexp(t, `capsule: sync: 15 requests, 97 rows written, 0 records removed, 3985 requests left in the rate budget\n$`, stderr)
+}
+
+func TestSyncProgressOnATerminal(t *testing.T) {
+	srv := newServer(t, fastWindow)
+	srv.SetLatency(40 * time.Millisecond) // long enough for the bar to be drawn (at most every 100 ms)
+	var stdout, stderr bytes.Buffer
+	env := map[string]string{"CAPSULE_TOKEN": srv.Token, "CAPSULE_BASE_URL": srv.BaseURL, "HOME": t.TempDir()}
+	code := runWith(t.Context(), []string{"sync", "--db", "sqlite:" + filepath.Join(t.TempDir(), "t.db"), "--max-requests", "10"},
+		strings.NewReader(""), &stdout, &stderr, func(k string) string { return env[k] }, terminals{stderr: true})
+	require.Equal(t, exitOK, code, stderr.String())
+	out := stderr.String()
+	assert.Regexp(t, `sync .*\(\d+/4000 requests left\) .*\(\d+/10, `, out, "the bar counts the requests against --max-requests, with the budget")
+	assert.Regexp(t, `capsule: sync: 10 requests, \d+ rows written, 0 records removed, \d+ requests left in the rate budget; stopped at --max-requests: run it again to go on\n$`, out)
+	assert.Empty(t, stdout.String())
 }
