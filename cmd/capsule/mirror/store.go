@@ -339,6 +339,11 @@ func (s *store) deleteIDs(ctx context.Context, tx *txn, tables [][2]string, ids 
 	return err
 }
 
+// rowAtATimeColumns is the width from which SQLite gets a row a
+// statement: a page of a narrow child table (tags, email addresses) goes in
+// one statement, whose parse costs less than a statement per row.
+const rowAtATimeColumns = 8
+
 // insert writes rows (values in t's column order) into t, many a statement.
 func (s *store) insert(ctx context.Context, tx *txn, t *Table, rows [][]any) error {
 	ncol := len(t.Columns)
@@ -363,7 +368,7 @@ func (s *store) insert(ctx context.Context, tx *txn, t *Table, rows [][]any) err
 		return nil
 	}
 	head := "INSERT INTO " + s.d.quote(t.Name) + " (" + strings.Join(cols, ", ") + ") VALUES "
-	if s.d.rowAtATime {
+	if s.d.rowAtATime && (len(t.Columns) > rowAtATimeColumns || len(rows) < 4) {
 		marks := strings.TrimSuffix(strings.Repeat("?,", ncol), ",")
 		stmt, err := tx.PrepareContext(ctx, head+"("+marks+")")
 		if err != nil {
@@ -413,9 +418,9 @@ type dialect struct {
 	name string
 	// types are the SQL types of the kinds.
 	types map[Kind]string
-	// rowAtATime inserts a row a statement, prepared once: cheaper in
-	// SQLite (in-process) than parsing a statement of many rows, where
-	// PostgreSQL gains from sending many rows at once.
+	// rowAtATime inserts the rows of a wide table a statement each,
+	// prepared once: cheaper in SQLite (in-process) than parsing one
+	// statement of many wide rows.
 	rowAtATime bool
 	// copy, when set, writes many rows at once by the driver's bulk path
 	// on the transaction's connection.
