@@ -10,8 +10,8 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
+	"slices"
 	"strconv"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -79,10 +79,12 @@ func benchSync(b *testing.B, srv *capsuletest.Server, dsn string) {
 	b.ReportMetric(float64(sum.Requests), "requests/op")
 }
 
-// BenchmarkMirrorPeakHeap reports the peak live heap of a full sync of n
-// parties into SQLite above the live heap before it starts (the fake's
-// records): it stays flat as n grows. The collector runs often during the
-// run (GOGC 5), and the live heap after each cycle is sampled.
+// BenchmarkMirrorPeakHeap reports the live heap of a full sync of n parties
+// into SQLite above the live heap before it starts: it stays flat as n
+// grows. The collector runs often during the run (GOGC 5), and the live heap
+// after each cycle is recorded: the peak of those, and their 95th
+// percentile (a longer run has more cycles, so its peak is the maximum of
+// more samples of the same distribution; the percentile is not biased so).
 func BenchmarkMirrorPeakHeap(b *testing.B) {
 	for _, n := range []int{10_000, 100_000} {
 		b.Run(strconv.Itoa(n), func(b *testing.B) {
@@ -93,14 +95,16 @@ func BenchmarkMirrorPeakHeap(b *testing.B) {
 				runtime.GC()
 				base := liveHeap()
 				old := debug.SetGCPercent(5)
-				var peak atomic.Uint64
+				var samples []uint64
 				stop := make(chan struct{})
 				done := make(chan struct{})
 				go func() {
 					defer close(done)
+					last := gcCycles()
 					for {
-						if h := liveHeap(); h > peak.Load() {
-							peak.Store(h)
+						if c := gcCycles(); c != last {
+							last = c
+							samples = append(samples, liveHeap())
 						}
 						select {
 						case <-stop:
@@ -122,7 +126,13 @@ func BenchmarkMirrorPeakHeap(b *testing.B) {
 				close(stop)
 				<-done
 				debug.SetGCPercent(old)
-				b.ReportMetric(float64(peak.Load()-min(base, peak.Load()))/(1<<20), "peak-live-MB")
+				if len(samples) == 0 {
+					b.Fatal("no collection ran during the sync")
+				}
+				slices.Sort(samples)
+				over := func(h uint64) float64 { return float64(h-min(base, h)) / (1 << 20) }
+				b.ReportMetric(over(samples[len(samples)-1]), "peak-live-MB")
+				b.ReportMetric(over(samples[len(samples)*95/100]), "p95-live-MB")
 			}
 		})
 	}
@@ -162,6 +172,13 @@ func syntheticServer(b *testing.B, n int) *httptest.Server {
 	}))
 	b.Cleanup(srv.Close)
 	return srv
+}
+
+// gcCycles is the number of collections so far.
+func gcCycles() uint64 {
+	s := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
 }
 
 // liveHeap is the heap the last collection found live.
