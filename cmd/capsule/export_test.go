@@ -54,13 +54,17 @@ func TestExportWritesEveryRecord(t *testing.T) {
 	stdout, stderr, code := runCLI(t, srv, "", "export", "--out", dir)
 	require.Equal(t, exitOK, code, stderr)
 	assert.Empty(t, stderr, "no progress when stderr is not a terminal")
-	assert.Equal(t, []string{"kases.jsonl", "opportunities.jsonl", "parties.jsonl"}, dirNames(t, dir), "no temporary files are left")
+	assert.Equal(t, allJSONL, dirNames(t, dir), "a file per type, no temporary files left")
 	sums := jsonLines[exportSummary](t, stdout)
-	require.Len(t, sums, 3)
+	require.Len(t, sums, 10)
 	for _, s := range sums {
-		assert.Equal(t, want[s.Entity], s.Records, s.Entity)
+		if n, ok := want[s.Entity]; ok {
+			assert.Equal(t, n, s.Records, s.Entity)
+		} else {
+			assert.Positive(t, s.Records, s.Entity)
+		}
 		assert.Equal(t, filepath.Join(dir, s.Entity+".jsonl"), s.File)
-		assert.Len(t, fileLines(t, s.File), want[s.Entity], s.Entity)
+		assert.Len(t, fileLines(t, s.File), s.Records, s.Entity)
 	}
 	assert.Contains(t, strings.Join(fileLines(t, filepath.Join(dir, "parties.jsonl")), "\n"), `"fields":[{`, "records carry their custom fields")
 
@@ -70,7 +74,20 @@ func TestExportWritesEveryRecord(t *testing.T) {
 	_, stderr, code = runCLI(t, srv, "", "export", "--out", dir, "--since", "last week")
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, stderr, `capsule: export: --since: want a date such as 2025-01-31`)
+	_, stderr, code = runCLI(t, srv, "", "export", "--out", dir, "--format", "xml")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, `capsule: export: --format must be jsonl or csv, got "xml"`+"\n")
+	_, stderr, code = runCLI(t, srv, "", "export", "--out", dir, "--types", "parties,notes")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, `capsule: export: --types: unknown type "notes"`)
+	_, stderr, code = runCLI(t, srv, "", "export", "--out", dir, "--types", "tasks", "--since", "2025-01-31")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "capsule: export: --since: only parties, opportunities and kases can be read since a time, not tasks\n")
 }
+
+// allJSONL are the files of a JSON Lines export of the default types.
+var allJSONL = []string{"boards.jsonl", "kases.jsonl", "milestones.jsonl", "opportunities.jsonl", "parties.jsonl",
+	"pipelines.jsonl", "stages.jsonl", "tasks.jsonl", "teams.jsonl", "users.jsonl"}
 
 func TestAFailedExportLeavesTheEarlierOneWhole(t *testing.T) {
 	srv := newServer(t)
@@ -105,8 +122,8 @@ func TestAFailedExportLeavesTheEarlierOneWhole(t *testing.T) {
 	stdout, stderr, code := runCLIEnv(t, env, "", "export", "--out", dir)
 	assert.Equal(t, exitError, code)
 	assert.Empty(t, stdout)
-	assert.Equal(t, "capsule: exporting kases: GET /kases?embed=tags%2Cfields&page=1&perPage=100: 500 Internal Server Error: boom\n", stderr)
-	assert.Equal(t, []string{"kases.jsonl", "opportunities.jsonl", "parties.jsonl"}, dirNames(t, dir), "no temporary files are left")
+	assert.Equal(t, "capsule: exporting kases: GET /kases?embed=fields%2Ctags&page=1&perPage=100: 500 Internal Server Error: boom\n", stderr)
+	assert.Equal(t, allJSONL, dirNames(t, dir), "no temporary files are left")
 	for n, b := range before {
 		got, err := os.ReadFile(filepath.Join(dir, n))
 		require.NoError(t, err)

@@ -23,6 +23,11 @@ type progress interface {
 // the rate budget left and the time to go), and a no-op otherwise, so that
 // piped and logged runs stay quiet. total is -1 when unknown.
 func (a *app) progress(total int64, what string) progress {
+	return a.progressOf(total, what, "records")
+}
+
+// progressOf is progress counting units other than records.
+func (a *app) progressOf(total int64, what, units string) progress {
 	if !a.stderrTerminal {
 		return noProgress{}
 	}
@@ -31,7 +36,7 @@ func (a *app) progress(total int64, what string) progress {
 		progressbar.OptionSetDescription(what),
 		progressbar.OptionShowCount(),
 		progressbar.OptionShowIts(),
-		progressbar.OptionSetItsString("records"),
+		progressbar.OptionSetItsString(units),
 		progressbar.OptionSetPredictTime(true),
 		progressbar.OptionThrottle(100_000_000), // redraw at most every 100 ms
 		progressbar.OptionClearOnFinish(),

@@ -1,0 +1,521 @@
+package mirror
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// SchemaVersion is the version of the tables this package writes. A
+// database with a newer version is refused, as this build would not
+// understand it.
+const SchemaVersion = 1
+
+// toolMarker is the value of the meta table's "tool" key: it tells a mirror
+// from a database another program wrote.
+const toolMarker = "capsule-mirror"
+
+// metaTable holds the tool marker, the schema version, the change feeds'
+// cursors and the progress of full reads.
+const metaTable = "mirror_meta"
+
+// DeletedTable is the table of deleted records: (record_type, id,
+// deleted_at).
+const DeletedTable = "deleted_records"
+
+// DefaultDSN is the database a sync writes when none is given.
+const DefaultDSN = "sqlite:capsule.db"
+
+// Errors of Open and Sync, for errors.Is.
+var (
+	// ErrUnknownDriver is a DSN that names neither SQLite nor PostgreSQL.
+	ErrUnknownDriver = errors.New("unknown database driver")
+	// ErrForeignDatabase is a database that has tables but is not a mirror.
+	ErrForeignDatabase = errors.New("not a capsule mirror")
+	// ErrNewerSchema is a mirror written by a newer version of this tool.
+	ErrNewerSchema = errors.New("mirror written by a newer version")
+	// ErrBusy is a mirror another sync is writing.
+	ErrBusy = errors.New("another sync is running on this database")
+)
+
+// Store is a mirror database: SQLite or PostgreSQL. Open one with Open.
+// Both implementations share the SQL; their differences are in dialect.
+type Store interface {
+	// Driver is "sqlite" or "postgres".
+	Driver() string
+	// DB is the database, for reading the mirror.
+	DB() *sql.DB
+	// Close closes the database.
+	Close() error
+
+	base() *store
+}
+
+// store is what both implementations share.
+type store struct {
+	db *sql.DB
+	d  *dialect
+	// lock takes the database's sync lock, or returns ErrBusy; the
+	// function it returns releases it.
+	lock func(ctx context.Context) (func(), error)
+	// prepare, when set, readies the database for writing, once locked.
+	prepare func(ctx context.Context, db *sql.DB) error
+}
+
+func (s *store) DB() *sql.DB    { return s.db }
+func (s *store) Close() error   { return s.db.Close() }
+func (s *store) Driver() string { return s.d.name }
+func (s *store) base() *store   { return s }
+
+// Open opens the mirror at dsn: "sqlite:PATH" (created when missing) or
+// "postgres://..." / "postgresql://..." (pgx's DSN; a search_path parameter
+// picks the schema). "" is DefaultDSN. Open checks that the database is
+// reachable and is empty or a mirror of a schema version this package
+// knows, and changes nothing in it: a foreign or newer database is refused
+// untouched (ErrForeignDatabase, ErrNewerSchema).
+func Open(ctx context.Context, dsn string) (Store, error) {
+	if dsn == "" {
+		dsn = DefaultDSN
+	}
+	var (
+		s   Store
+		err error
+	)
+	switch {
+	case strings.HasPrefix(dsn, "sqlite:"):
+		s, err = openSQLite(strings.TrimPrefix(dsn, "sqlite:"))
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		s, err = openPostgres(ctx, dsn)
+	default:
+		scheme, _, ok := strings.Cut(dsn, ":")
+		if !ok {
+			scheme = dsn
+		}
+		return nil, fmt.Errorf("%w %q: use sqlite:PATH or postgres://USER@HOST/DB", ErrUnknownDriver, scheme)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := s.base().check(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// redactDSN is dsn without its password, for messages.
+func redactDSN(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "the PostgreSQL DSN"
+	}
+	u.User = nil
+	u.RawQuery = ""
+	return u.String()
+}
+
+// oneLine folds a driver's message onto one line.
+func oneLine(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }
+
+// check refuses a database that is not an empty database or a mirror this
+// version knows. It only reads.
+func (s *store) check(ctx context.Context) error {
+	tables, err := s.tables(ctx)
+	if err != nil {
+		return fmt.Errorf("reading the database: %s", oneLine(err))
+	}
+	if len(tables) == 0 {
+		return nil
+	}
+	if !tables[metaTable] {
+		return fmt.Errorf("%w: the database has tables but no %s table; use an empty database or one written by capsule sync", ErrForeignDatabase, metaTable)
+	}
+	meta, err := s.readMeta(ctx, s.db)
+	if err != nil {
+		return fmt.Errorf("reading %s: %s", metaTable, oneLine(err))
+	}
+	if meta["tool"] != toolMarker {
+		return fmt.Errorf("%w: %s says it was written by %q", ErrForeignDatabase, metaTable, meta["tool"])
+	}
+	v, err := strconv.Atoi(meta["schema_version"])
+	if err != nil {
+		return fmt.Errorf("%w: schema version %q is not a number", ErrForeignDatabase, meta["schema_version"])
+	}
+	if v > SchemaVersion {
+		return fmt.Errorf("%w: schema version %d, this capsule knows %d; upgrade capsule", ErrNewerSchema, v, SchemaVersion)
+	}
+	return nil
+}
+
+// tables returns the names of the tables in the database (its current
+// schema for PostgreSQL).
+func (s *store) tables(ctx context.Context) (map[string]bool, error) {
+	rows, err := s.db.QueryContext(ctx, s.d.tablesQuery)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		out[n] = true
+	}
+	return out, rows.Err()
+}
+
+// columns returns the columns of a table and their kinds (-1 for a type
+// the mirror does not write); nil when the table does not exist.
+func (s *store) columns(ctx context.Context, table string) (map[string]Kind, error) {
+	rows, err := s.db.QueryContext(ctx, s.d.columnsQuery(table), s.d.columnsArgs(table)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out map[string]Kind
+	for rows.Next() {
+		var name, typ string
+		if err := rows.Scan(&name, &typ); err != nil {
+			return nil, err
+		}
+		if out == nil {
+			out = map[string]Kind{}
+		}
+		out[name] = s.d.kindOf(typ)
+	}
+	return out, rows.Err()
+}
+
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+func (s *store) readMeta(ctx context.Context, q querier) (map[string]string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT key, value FROM `+metaTable)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
+			return nil, err
+		}
+		out[k] = v
+	}
+	return out, rows.Err()
+}
+
+func (s *store) setMeta(ctx context.Context, q querier, key, value string) error {
+	_, err := q.ExecContext(ctx, `INSERT INTO `+metaTable+` (key, value) VALUES (`+s.d.param(1)+`, `+s.d.param(2)+
+		`) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
+	return err
+}
+
+func (s *store) deleteMeta(ctx context.Context, q querier, key string) error {
+	_, err := q.ExecContext(ctx, `DELETE FROM `+metaTable+` WHERE key = `+s.d.param(1), key)
+	return err
+}
+
+// createBase creates the meta and deleted_records tables and marks the
+// database as a mirror.
+func (s *store) createBase(ctx context.Context) error {
+	if s.prepare != nil {
+		if err := s.prepare(ctx, s.db); err != nil {
+			return err
+		}
+	}
+	return s.inTx(ctx, func(tx *txn) error {
+		stmts := []string{
+			`CREATE TABLE IF NOT EXISTS ` + metaTable + ` (key ` + s.d.types[KindText] + ` PRIMARY KEY, value ` + s.d.types[KindText] + ` NOT NULL)`,
+			`CREATE TABLE IF NOT EXISTS ` + DeletedTable + ` (record_type ` + s.d.types[KindText] + ` NOT NULL, id ` + s.d.types[KindInt] +
+				` NOT NULL, deleted_at ` + s.d.types[KindTime] + `, PRIMARY KEY (record_type, id))`,
+		}
+		for _, st := range stmts {
+			if _, err := tx.ExecContext(ctx, st); err != nil {
+				return err
+			}
+		}
+		if err := s.setMeta(ctx, tx, "tool", toolMarker); err != nil {
+			return err
+		}
+		return s.setMeta(ctx, tx, "schema_version", strconv.Itoa(SchemaVersion))
+	})
+}
+
+// ensureTable creates t, or adds the columns it lacks.
+func (s *store) ensureTable(ctx context.Context, tx *txn, t *Table, existing map[string]Kind) error {
+	q := s.d.quote
+	if existing == nil {
+		var b strings.Builder
+		b.WriteString("CREATE TABLE IF NOT EXISTS " + q(t.Name) + " (")
+		for i, c := range t.Columns {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(q(c.Name) + " " + s.d.types[c.Kind])
+			if slices.Contains(t.Key, c.Name) {
+				b.WriteString(" NOT NULL")
+			}
+		}
+		keys := make([]string, len(t.Key))
+		for i, k := range t.Key {
+			keys[i] = q(k)
+		}
+		b.WriteString(", PRIMARY KEY (" + strings.Join(keys, ", ") + "))")
+		_, err := tx.ExecContext(ctx, b.String())
+		return err
+	}
+	for _, c := range t.Columns {
+		if _, ok := existing[c.Name]; ok {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, "ALTER TABLE "+q(t.Name)+" ADD COLUMN "+q(c.Name)+" "+s.d.types[c.Kind]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// inTx runs fn in a transaction, committed when fn returns nil.
+func (s *store) inTx(ctx context.Context, fn func(tx *txn) error) error {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(&txn{Tx: tx, conn: conn}); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// txn is a transaction and the connection it runs on, for the driver's
+// own bulk path (PostgreSQL's COPY) inside the transaction.
+type txn struct {
+	*sql.Tx
+	conn *sql.Conn
+}
+
+// maxParams bounds the parameters of one statement (SQLite allows 32766,
+// PostgreSQL 65535).
+const maxParams = 30000
+
+// deleteIDs deletes the rows whose column is one of ids from each of the
+// tables (name → id column), in one round trip: the ids are integers, so
+// they are written into the statements, which then need no parameters and
+// may go together.
+func (s *store) deleteIDs(ctx context.Context, tx *txn, tables [][2]string, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	var list strings.Builder
+	for i, id := range ids {
+		if i > 0 {
+			list.WriteByte(',')
+		}
+		list.WriteString(strconv.FormatInt(id, 10))
+	}
+	var b strings.Builder
+	for _, t := range tables {
+		b.WriteString("DELETE FROM " + s.d.quote(t[0]) + " WHERE " + s.d.quote(t[1]) + " IN (" + list.String() + ");")
+	}
+	_, err := tx.ExecContext(ctx, b.String())
+	return err
+}
+
+// rowAtATimeColumns is the width from which SQLite gets a row a
+// statement: a page of a narrow child table (tags, email addresses) goes in
+// one statement, whose parse costs less than a statement per row.
+const rowAtATimeColumns = 8
+
+// insert writes rows (values in t's column order) into t, many a statement.
+func (s *store) insert(ctx context.Context, tx *txn, t *Table, rows [][]any) error {
+	ncol := len(t.Columns)
+	per := max(1, maxParams/ncol)
+	cols := make([]string, ncol)
+	for i, c := range t.Columns {
+		cols[i] = s.d.quote(c.Name)
+	}
+	if s.d.copy != nil {
+		names := t.ColumnNames()
+		vals := make([][]any, len(rows))
+		for i, row := range rows {
+			v := make([]any, len(row))
+			for j, x := range row {
+				v[j] = s.d.value(t.Columns[j].Kind, x)
+			}
+			vals[i] = v
+		}
+		if err := s.d.copy(ctx, tx.conn, t.Name, names, vals); err != nil {
+			return fmt.Errorf("writing %s: %s", t.Name, oneLine(err))
+		}
+		return nil
+	}
+	head := "INSERT INTO " + s.d.quote(t.Name) + " (" + strings.Join(cols, ", ") + ") VALUES "
+	if s.d.rowAtATime && (len(t.Columns) > rowAtATimeColumns || len(rows) < 4) {
+		marks := strings.TrimSuffix(strings.Repeat("?,", ncol), ",")
+		stmt, err := tx.PrepareContext(ctx, head+"("+marks+")")
+		if err != nil {
+			return fmt.Errorf("writing %s: %s", t.Name, oneLine(err))
+		}
+		defer stmt.Close()
+		args := make([]any, ncol)
+		for _, row := range rows {
+			for j, v := range row {
+				args[j] = s.d.value(t.Columns[j].Kind, v)
+			}
+			if _, err := stmt.ExecContext(ctx, args...); err != nil {
+				return fmt.Errorf("writing %s: %s", t.Name, oneLine(err))
+			}
+		}
+		return nil
+	}
+	for len(rows) > 0 {
+		n := min(len(rows), per)
+		var b strings.Builder
+		b.WriteString(head)
+		args := make([]any, 0, n*ncol)
+		for i, row := range rows[:n] {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteByte('(')
+			for j, v := range row {
+				if j > 0 {
+					b.WriteByte(',')
+				}
+				b.WriteString(s.d.param(len(args) + 1))
+				args = append(args, s.d.value(t.Columns[j].Kind, v))
+			}
+			b.WriteByte(')')
+		}
+		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+			return fmt.Errorf("writing %s: %s", t.Name, oneLine(err))
+		}
+		rows = rows[n:]
+	}
+	return nil
+}
+
+// dialect is everything that differs between SQLite and PostgreSQL.
+type dialect struct {
+	name string
+	// types are the SQL types of the kinds.
+	types map[Kind]string
+	// rowAtATime inserts the rows of a wide table a statement each,
+	// prepared once: cheaper in SQLite (in-process) than parsing one
+	// statement of many wide rows.
+	rowAtATime bool
+	// copy, when set, writes many rows at once by the driver's bulk path
+	// on the transaction's connection.
+	copy func(ctx context.Context, conn *sql.Conn, table string, cols []string, rows [][]any) error
+	// param is the i-th (from 1) placeholder.
+	param func(i int) string
+	// value converts a column's value to what the driver stores.
+	value func(k Kind, v any) any
+	// tablesQuery lists the tables.
+	tablesQuery string
+	// columnsQuery lists (name, type) of a table's columns.
+	columnsQuery func(table string) string
+	columnsArgs  func(table string) []any
+	// kindOf maps a catalog type name back to a kind (-1 if none).
+	kindOf func(typ string) Kind
+}
+
+func (d *dialect) quote(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`) + `"` }
+
+var sqliteDialect = &dialect{
+	name:       "sqlite",
+	rowAtATime: true,
+	types:      map[Kind]string{KindText: "TEXT", KindInt: "INTEGER", KindNumber: "REAL", KindBool: "BOOLEAN", KindTime: "TIMESTAMP", KindDate: "DATE"},
+	param:      func(int) string { return "?" },
+	value: func(k Kind, v any) any {
+		switch x := v.(type) {
+		case time.Time:
+			// ISO 8601 text, which sorts and compares as time.
+			return x.UTC().Format(time.RFC3339Nano)
+		case bool:
+			if x {
+				return int64(1)
+			}
+			return int64(0)
+		}
+		return v
+	},
+	tablesQuery:  `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`,
+	columnsQuery: func(string) string { return `SELECT name, type FROM pragma_table_info(?)` },
+	columnsArgs:  func(t string) []any { return []any{t} },
+	kindOf: func(typ string) Kind {
+		switch strings.ToUpper(typ) {
+		case "TEXT":
+			return KindText
+		case "INTEGER":
+			return KindInt
+		case "REAL":
+			return KindNumber
+		case "BOOLEAN":
+			return KindBool
+		case "TIMESTAMP":
+			return KindTime
+		case "DATE":
+			return KindDate
+		}
+		return -1
+	},
+}
+
+var postgresDialect = &dialect{
+	name:  "postgres",
+	types: map[Kind]string{KindText: "text", KindInt: "bigint", KindNumber: "numeric", KindBool: "boolean", KindTime: "timestamptz", KindDate: "date"},
+	param: func(i int) string { return "$" + strconv.Itoa(i) },
+	value: func(k Kind, v any) any {
+		// COPY sends dates in binary: as the time of their midnight.
+		if s, ok := v.(string); ok && k == KindDate {
+			if t, err := time.Parse(time.DateOnly, s); err == nil {
+				return t
+			}
+		}
+		return v
+	},
+	copy: pgCopy,
+	tablesQuery: `SELECT table_name FROM information_schema.tables
+		WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`,
+	columnsQuery: func(string) string {
+		return `SELECT column_name, data_type FROM information_schema.columns
+			WHERE table_schema = current_schema() AND table_name = $1`
+	},
+	columnsArgs: func(t string) []any { return []any{t} },
+	kindOf: func(typ string) Kind {
+		switch typ {
+		case "text":
+			return KindText
+		case "bigint":
+			return KindInt
+		case "numeric":
+			return KindNumber
+		case "boolean":
+			return KindBool
+		case "timestamp with time zone":
+			return KindTime
+		case "date":
+			return KindDate
+		}
+		return -1
+	},
+}
