@@ -19,13 +19,15 @@ var (
 )
 
 // TestDocComments keeps the packages documented: every exported name of
-// capsule, capsuletest and the internal packages has a doc comment, and every exported method of a service ends its comment with
+// capsule, capsuletest, the internal packages and the tool's engines (mirror,
+// importer, columns) has a doc comment, and every exported method of a service ends its comment with
 // the Capsule docs URL and the HTTP route.
 func TestDocComments(t *testing.T) {
 	t.Parallel()
 	fset := token.NewFileSet()
 	var files []string
-	for _, dir := range []string{".", "capsuletest", "internal/linkheader", "internal/genspec", "internal/cmd/genspec"} {
+	for _, dir := range []string{".", "capsuletest", "internal/linkheader", "internal/genspec", "internal/cmd/genspec",
+		"cmd/capsule/mirror", "cmd/capsule/importer", "cmd/capsule/columns"} {
 		matches, err := filepath.Glob(filepath.Join(dir, "*.go"))
 		if err != nil {
 			t.Fatal(err)
