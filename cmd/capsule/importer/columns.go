@@ -4,14 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/capsulecrm-go/capsule"
 	"github.com/capsulecrm-go/capsule/cmd/capsule/columns"
+	"github.com/capsulecrm-go/capsule/cmd/capsule/mirror"
 )
 
 // kind is how a column's cells are read.
@@ -38,43 +37,10 @@ type column struct {
 	enum []string
 }
 
-// models are the SDK models whose keys the mirror turns into columns.
-var models = map[string]reflect.Type{
-	"parties":       reflect.TypeFor[capsule.Party](),
-	"opportunities": reflect.TypeFor[capsule.Opportunity](),
-	"kases":         reflect.TypeFor[capsule.Kase](),
-	"tasks":         reflect.TypeFor[capsule.Task](),
-}
-
-// mirrorColumns are the columns the mirror makes of a model's keys
-// (DESIGN.md §7): the snake_case key, <key>_id for a nested reference,
-// value_amount and value_currency for money. Child collections (slices)
-// have tables of their own.
-func mirrorColumns(t reflect.Type) []string {
-	var out []string
-	for i := range t.NumField() {
-		f := t.Field(i)
-		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if name == "" || name == "-" || f.Type.Kind() == reflect.Slice {
-			continue
-		}
-		col := columns.SnakeCase(name)
-		ft := f.Type
-		if ft.Kind() == reflect.Pointer {
-			ft = ft.Elem()
-		}
-		switch {
-		case ft == reflect.TypeFor[capsule.Money]():
-			out = append(out, col+"_amount", col+"_currency")
-		case ft.Kind() == reflect.Struct && ft != reflect.TypeFor[time.Time]() && ft != reflect.TypeFor[capsule.Date]() &&
-			ft != reflect.TypeFor[capsule.TimeOfDay]():
-			out = append(out, col+"_id")
-		default:
-			out = append(out, col)
-		}
-	}
-	return out
-}
+// mirrorSchema names the columns the mirror makes of each type (without
+// custom fields, which newTable adds from the account's definitions): an
+// exported file has them, and the import reads the same names.
+var mirrorSchema = mirror.NewSchema(nil, nil)
 
 // tableColumns are the writable columns of each type, named as the mirror
 // names them (DESIGN.md §7: snake_case keys, references as <key>_id,
@@ -138,7 +104,7 @@ func newTable(typ string, defs capsule.FieldDefinitions) *table {
 	}
 	// the mirror's other columns are what Capsule computes: an exported
 	// file keeps them, and the import skips them
-	for _, name := range mirrorColumns(models[typ]) {
+	for _, name := range mirrorSchema.Table(mirror.Type(typ)).ColumnNames() {
 		if _, writable := t.cols[name]; !writable {
 			t.cols[name] = column{name: name, kind: kReadOnly}
 		}

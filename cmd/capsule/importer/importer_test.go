@@ -544,7 +544,7 @@ func TestMirrorColumnsCapsuleComputesAreSkipped(t *testing.T) {
 	c := newClient(t, srv)
 	parties, _, err := c.Parties.Read(t.Context(), nil)
 	require.NoError(t, err)
-	in := fmt.Sprintf("id,picture_url,missing_important_fields,is_restricted,created_at,updated_at,last_contacted_at\n%d,https://pic.test/x.png,true,false,2020-01-01T00:00:00Z,2020-01-01T00:00:00Z,\n", parties[0].ID)
+	in := fmt.Sprintf("id,picture_url,created_at,updated_at,last_contacted_at\n%d,https://pic.test/x.png,2020-01-01T00:00:00Z,2020-01-01T00:00:00Z,\n", parties[0].ID)
 	srv.ResetRequests()
 	res := run(t, c, in, importer.Options{Type: "parties", Mode: importer.ModeUpdate})
 	require.NoError(t, res.err)
