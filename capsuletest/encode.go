@@ -47,6 +47,8 @@ func appendJSON(buf *bytes.Buffer, v any) error {
 			}
 		}
 		buf.WriteByte('}')
+	case contacts:
+		return x.appendJSON(buf)
 	case []any:
 		buf.WriteByte('[')
 		for i, e := range x {

@@ -105,6 +105,9 @@ func (f *fake) entryAttachments(entryID int64) []record {
 // creator and activityType.
 func renderEntry(c *call, e record) any {
 	out := view(e)
+	if _, set := out["subject"]; !set {
+		out["subject"] = nil
+	}
 	emb := c.embeds()
 	uid, _ := e["_creator"].(int64)
 	out["creator"] = c.f.userStub(uid)
@@ -113,7 +116,10 @@ func renderEntry(c *call, e record) any {
 			out["creator"] = c.renderUser(u)
 		}
 	}
-	atID, _ := e["_activityType"].(int64)
+	atID, set := e["_activityType"].(int64)
+	if !set { // seeded notes store neither the default nor their nulls (seedEntries)
+		atID = -1
+	}
 	if atID == -4 {
 		out["activityType"] = maps.Clone(taskCompletedActivity)
 	} else {
@@ -329,10 +335,14 @@ func seedEntries(f *fake, sc *seedCtx) {
 			}
 			at := sc.at()
 			n++
-			e := record{"type": "note", "content": notes[n%len(notes)], "subject": nil,
+			// no null subject or parents, no default activity type (-1):
+			// renderEntry writes them back, and a note fits a map of 8 keys
+			e := record{"type": "note", "content": notes[n%len(notes)],
 				"entryAt":  ts(at.Add(-time.Duration(sc.rng.IntN(240)) * time.Hour)),
-				"_creator": users[n%len(users)]["id"], "_activityType": []int64{-1, -1, -3, -2}[n%4],
-				"_party": nil, "_opportunity": nil, "_kase": nil}
+				"_creator": users[n%len(users)]["id"]}
+			if act := []int64{-1, -1, -3, -2}[n%4]; act != -1 {
+				e["_activityType"] = act
+			}
 			e["_"+p.key] = r["id"]
 			if p.key == "party" && i%6 == 5 {
 				e["type"], e["subject"], e["_activityType"] = "email", fmt.Sprintf("Re: order %d", 1000+i), int64(1)

@@ -445,8 +445,8 @@ func tagVals(f *fake, e *entity, r record) []any {
 func nestedVals(key, sub string) filterField {
 	return filterField{fString, func(c *call, r record) []any {
 		var out []any
-		for _, it := range anyList(r[key]) {
-			out = append(out, strVals(str(it[sub]))...)
+		for _, v := range contactVals(r[key], sub) {
+			out = append(out, strVals(str(v))...)
 		}
 		return out
 	}}
@@ -558,9 +558,9 @@ var partyFilterFields = partyEntity.commonFilterFields(map[string]filterField{
 	"zip":             nestedVals("addresses", "zip"),
 	"state":           nestedVals("addresses", "state"),
 	"country":         nestedVals("addresses", "country"),
-	"hasEmailAddress": boolOf(func(c *call, r record) bool { return len(anyList(r["emailAddresses"])) > 0 }),
-	"hasPhoneNumber":  boolOf(func(c *call, r record) bool { return len(anyList(r["phoneNumbers"])) > 0 }),
-	"hasAddress":      boolOf(func(c *call, r record) bool { return len(anyList(r["addresses"])) > 0 }),
+	"hasEmailAddress": boolOf(func(c *call, r record) bool { return len(contactVals(r["emailAddresses"], "id")) > 0 }),
+	"hasPhoneNumber":  boolOf(func(c *call, r record) bool { return len(contactVals(r["phoneNumbers"], "id")) > 0 }),
+	"hasAddress":      boolOf(func(c *call, r record) bool { return len(contactVals(r["addresses"], "id")) > 0 }),
 	"hasPeople": boolOf(func(c *call, r record) bool {
 		id := r["id"]
 		for _, p := range c.f.coll("parties").all() {

@@ -112,8 +112,20 @@ func saveKase(c *call, rec, in record, create bool) (func(), *reply) {
 	return tagCommit, nil
 }
 
+// kaseNulls are the keys a kase renders as null when they are not stored
+// (seeded kases hold only the keys they have: a map of at most 14 keys is
+// half the size of one of 15 to 28); stage, opportunity and team are
+// rendered from their references.
+var kaseNulls = []string{"description", "closedOn", "lastContactedAt", "expectedCloseOn", "startOn"}
+
+// renderKase is a kase's JSON, with the keys it does not store as null.
 func renderKase(c *call, rec record) any {
 	out := view(rec)
+	for _, k := range kaseNulls {
+		if _, set := out[k]; !set {
+			out[k] = nil
+		}
+	}
 	f := c.f
 	out["party"] = c.partyOrFull(refOf(rec, "party"), "party")
 	out["stage"] = nil

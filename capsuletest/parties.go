@@ -29,7 +29,7 @@ func init() {
 	e.filterFields = partyFilterFields
 	entities[e.coll] = e
 	registerResource(func(f *fake) {
-		f.newCollection("parties", "party", "party", 254633001)
+		f.newCollection("parties", "party", "party", 254633001).pack = packContacts
 		e.registerRoutes(f)
 		f.handle("GET", "/parties/{id}/people", e.childList("parties", func(pid int64, r record) bool {
 			return r["type"] == "person" && refOf(r, "organisation") == pid
@@ -309,7 +309,7 @@ func saveParty(c *call, rec, in record, create bool) (func(), *reply) {
 		key string
 		v   func(record, bool) []fieldError
 	}{{"emailAddresses", validateEmail}, {"phoneNumbers", validatePhone}, {"addresses", validateAddr}, {"websites", validateWeb}} {
-		existing, _ := rec[nc.key].([]any)
+		existing := contactList(rec[nc.key])
 		out, nerrs := f.mergeNested(existing, in[nc.key], "party", nc.key, nc.v)
 		if nerrs != nil {
 			errs = append(errs, nerrs...)
@@ -367,20 +367,20 @@ func partySearchText(f *fake, p record) []string {
 			out = append(out, s)
 		}
 	}
-	for _, e := range anyList(p["emailAddresses"]) {
-		out = append(out, str(e["address"]))
-	}
-	for _, e := range anyList(p["phoneNumbers"]) {
-		out = append(out, str(e["number"]))
-	}
-	for _, e := range anyList(p["addresses"]) {
-		out = append(out, str(e["zip"]))
+	for _, nc := range [...][2]string{{"emailAddresses", "address"}, {"phoneNumbers", "number"}, {"addresses", "zip"}} {
+		for _, v := range contactVals(p[nc[0]], nc[1]) {
+			out = append(out, str(v))
+		}
 	}
 	return out
 }
 
-// anyList reads a stored nested collection.
+// anyList reads a stored nested collection (copies of the elements of a
+// packed one).
 func anyList(v any) []record {
+	if cs, isPacked := v.(contacts); isPacked {
+		v = cs.unpack()
+	}
 	items, _ := v.([]any)
 	out := make([]record, 0, len(items))
 	for _, it := range items {

@@ -184,7 +184,7 @@ func (f *fake) load(r io.Reader) error {
 	for name, c := range f.colls {
 		sc := st.Collections[name]
 		fresh := &collection{name: c.name, singular: c.singular, resource: c.resource, stamped: c.stamped,
-			next: c.next, items: map[int64]record{}, timeIndex: c.timeIndex, searchKey: c.searchKey}
+			next: c.next, items: map[int64]record{}, timeIndex: c.timeIndex, searchKey: c.searchKey, pack: c.pack}
 		if _, saved := st.Collections[name]; saved {
 			fresh.next = sc.Next
 		}
@@ -255,6 +255,8 @@ func encodeValue(v any) (any, error) {
 			tokens = slices.Sorted(maps.Keys(x.tokens))
 		}
 		return map[string]any{"restricted": map[string]any{"at": x.at.Format(time.RFC3339Nano), "tokens": tokens}}, nil
+	case contacts: // saved as the maps it was packed from
+		return encodeValue(x.unpack())
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {

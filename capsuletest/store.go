@@ -55,6 +55,9 @@ type collection struct {
 	// searchKey, when set, derives a record's search key; keys holds them.
 	searchKey func(rec record) searchKey
 	keys      map[int64]searchKey
+
+	// pack, when set, compacts a record's values before it is stored.
+	pack func(rec record)
 }
 
 type deletion struct {
@@ -111,6 +114,9 @@ func (c *collection) insert(rec record, now time.Time) record {
 // a copy and put it back) and brings the indexes up to date.
 func (c *collection) put(rec record) {
 	id := rec["id"].(int64)
+	if c.pack != nil {
+		c.pack(rec)
+	}
 	old, existed := c.items[id]
 	c.items[id] = rec
 	c.restricted += restrictedDelta(old, rec)

@@ -78,7 +78,7 @@ func init() {
 // newTask is a new task (live-payloads/write_task_new.json): the keys with
 // a value; the others are rendered as null (taskNulls).
 func newTask(owner int64) record {
-	return record{"description": nil, "status": "OPEN", "taskDayDelayRule": "TRACK_DAYS", "active": true, "_owner": owner}
+	return record{"description": nil, "status": "OPEN", "taskDayDelayRule": "TRACK_DAYS", "_owner": owner}
 }
 
 // taskNulls are the keys a task renders as null when they are not stored: a
@@ -100,6 +100,7 @@ func renderTaskEmbeds(c *call, t record, emb map[string]bool) any {
 			out[k] = nil
 		}
 	}
+	out["active"] = true // always: not stored, a track's task would need a map twice the size
 	cid, _ := t["_category"].(int64)
 	out["category"] = c.f.categoryRef(cid)
 	uid, _ := t["_owner"].(int64)
