@@ -69,6 +69,44 @@ type store struct {
 	lock func(ctx context.Context) (func(), error)
 	// prepare, when set, readies the database for writing, once locked.
 	prepare func(ctx context.Context, db *sql.DB) error
+
+	// inOrder are the tables whose columns in the database are the
+	// schema's, in its order, so that SQLite's inserts need not name them
+	// (see markInOrder). Only the sync writes it, under its lock.
+	inOrder map[string]bool
+}
+
+// markInOrder records which of tables have in the database exactly the
+// schema's columns in its order. An insert into one of those leaves out
+// the column list, a quarter of the SQL that modernc.org/sqlite parses again
+// at each execution; a table with another order (a column kept for a
+// removed custom field, one added later) names its columns.
+func (s *store) markInOrder(ctx context.Context, tables []*Table) error {
+	s.inOrder = map[string]bool{}
+	if s.d.copy != nil {
+		return nil
+	}
+	for _, t := range tables {
+		rows, err := s.db.QueryContext(ctx, `SELECT name FROM pragma_table_info(?) ORDER BY cid`, t.Name)
+		if err != nil {
+			return err
+		}
+		var names []string
+		for rows.Next() {
+			var n string
+			if err := rows.Scan(&n); err != nil {
+				rows.Close()
+				return err
+			}
+			names = append(names, n)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		s.inOrder[t.Name] = slices.Equal(names, t.ColumnNames())
+	}
+	return nil
 }
 
 func (s *store) DB() *sql.DB    { return s.db }
@@ -381,6 +419,9 @@ func (s *store) insert(ctx context.Context, tx *txn, t *Table, rows [][]any) err
 		return nil
 	}
 	head := "INSERT INTO " + s.d.quote(t.Name) + " (" + strings.Join(cols, ", ") + ") VALUES "
+	if s.inOrder[t.Name] {
+		head = "INSERT INTO " + s.d.quote(t.Name) + " VALUES "
+	}
 	if s.d.rowAtATime && (len(t.Columns) > rowAtATimeColumns || len(rows) < 4) {
 		marks := strings.TrimSuffix(strings.Repeat("?,", ncol), ",")
 		stmt, err := tx.PrepareContext(ctx, head+"("+marks+")")

@@ -238,17 +238,22 @@ func (r *run) prepare(ctx context.Context, types []Type) error {
 		}
 		return column
 	})
-	return r.s.inTx(ctx, func(tx *txn) error {
-		for _, t := range types {
-			tables := append([]*Table{r.schema.Table(t)}, r.schema.Children(t)...)
-			for _, tb := range tables {
-				if err := r.s.ensureTable(ctx, tx, tb, existing[tb.Name]); err != nil {
-					return fmt.Errorf("creating table %s: %s", tb.Name, oneLine(err))
-				}
+	var all []*Table
+	for _, t := range types {
+		all = append(append(all, r.schema.Table(t)), r.schema.Children(t)...)
+	}
+	err = r.s.inTx(ctx, func(tx *txn) error {
+		for _, tb := range all {
+			if err := r.s.ensureTable(ctx, tx, tb, existing[tb.Name]); err != nil {
+				return fmt.Errorf("creating table %s: %s", tb.Name, oneLine(err))
 			}
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	return r.s.markInOrder(ctx, all)
 }
 
 func (r *run) syncType(ctx context.Context, t Type) error {
