@@ -10,6 +10,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	sqlite "modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // SchemaVersion is the version of the tables this package writes. A
@@ -66,6 +69,44 @@ type store struct {
 	lock func(ctx context.Context) (func(), error)
 	// prepare, when set, readies the database for writing, once locked.
 	prepare func(ctx context.Context, db *sql.DB) error
+
+	// inOrder are the tables whose columns in the database are the
+	// schema's, in its order, so that SQLite's inserts need not name them
+	// (see markInOrder). Only the sync writes it, under its lock.
+	inOrder map[string]bool
+}
+
+// markInOrder records which of tables have in the database exactly the
+// schema's columns in its order. An insert into one of those leaves out
+// the column list, a quarter of the SQL that modernc.org/sqlite parses again
+// at each execution; a table with another order (a column kept for a
+// removed custom field, one added later) names its columns.
+func (s *store) markInOrder(ctx context.Context, tables []*Table) error {
+	s.inOrder = map[string]bool{}
+	if s.d.copy != nil {
+		return nil
+	}
+	for _, t := range tables {
+		rows, err := s.db.QueryContext(ctx, `SELECT name FROM pragma_table_info(?) ORDER BY cid`, t.Name)
+		if err != nil {
+			return err
+		}
+		var names []string
+		for rows.Next() {
+			var n string
+			if err := rows.Scan(&n); err != nil {
+				rows.Close()
+				return err
+			}
+			names = append(names, n)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		s.inOrder[t.Name] = slices.Equal(names, t.ColumnNames())
+	}
+	return nil
 }
 
 func (s *store) DB() *sql.DB    { return s.db }
@@ -344,6 +385,16 @@ func (s *store) deleteIDs(ctx context.Context, tx *txn, tables [][2]string, ids 
 // one statement, whose parse costs less than a statement per row.
 const rowAtATimeColumns = 8
 
+// writeError is a failed write into table; it keeps the driver's error
+// for errors.As (SQLite's conflict test).
+type writeError struct {
+	table string
+	err   error
+}
+
+func (e *writeError) Error() string { return "writing " + e.table + ": " + oneLine(e.err) }
+func (e *writeError) Unwrap() error { return e.err }
+
 // insert writes rows (values in t's column order) into t, many a statement.
 func (s *store) insert(ctx context.Context, tx *txn, t *Table, rows [][]any) error {
 	ncol := len(t.Columns)
@@ -363,16 +414,19 @@ func (s *store) insert(ctx context.Context, tx *txn, t *Table, rows [][]any) err
 			vals[i] = v
 		}
 		if err := s.d.copy(ctx, tx.conn, t.Name, names, vals); err != nil {
-			return fmt.Errorf("writing %s: %s", t.Name, oneLine(err))
+			return &writeError{t.Name, err}
 		}
 		return nil
 	}
 	head := "INSERT INTO " + s.d.quote(t.Name) + " (" + strings.Join(cols, ", ") + ") VALUES "
+	if s.inOrder[t.Name] {
+		head = "INSERT INTO " + s.d.quote(t.Name) + " VALUES "
+	}
 	if s.d.rowAtATime && (len(t.Columns) > rowAtATimeColumns || len(rows) < 4) {
 		marks := strings.TrimSuffix(strings.Repeat("?,", ncol), ",")
 		stmt, err := tx.PrepareContext(ctx, head+"("+marks+")")
 		if err != nil {
-			return fmt.Errorf("writing %s: %s", t.Name, oneLine(err))
+			return &writeError{t.Name, err}
 		}
 		defer stmt.Close()
 		args := make([]any, ncol)
@@ -381,7 +435,7 @@ func (s *store) insert(ctx context.Context, tx *txn, t *Table, rows [][]any) err
 				args[j] = s.d.value(t.Columns[j].Kind, v)
 			}
 			if _, err := stmt.ExecContext(ctx, args...); err != nil {
-				return fmt.Errorf("writing %s: %s", t.Name, oneLine(err))
+				return &writeError{t.Name, err}
 			}
 		}
 		return nil
@@ -406,7 +460,7 @@ func (s *store) insert(ctx context.Context, tx *txn, t *Table, rows [][]any) err
 			b.WriteByte(')')
 		}
 		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
-			return fmt.Errorf("writing %s: %s", t.Name, oneLine(err))
+			return &writeError{t.Name, err}
 		}
 		rows = rows[n:]
 	}
@@ -436,6 +490,11 @@ type dialect struct {
 	columnsArgs  func(table string) []any
 	// kindOf maps a catalog type name back to a kind (-1 if none).
 	kindOf func(typ string) Kind
+	// conflict, when set, reports whether an insert's error is a row whose
+	// key is already in the table, after which the transaction goes on (in
+	// SQLite it undoes only the failed statement; PostgreSQL aborts the
+	// whole transaction, so it has none).
+	conflict func(err error) bool
 }
 
 func (d *dialect) quote(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`) + `"` }
@@ -457,6 +516,10 @@ var sqliteDialect = &dialect{
 			return int64(0)
 		}
 		return v
+	},
+	conflict: func(err error) bool {
+		var se *sqlite.Error
+		return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_CONSTRAINT
 	},
 	tablesQuery:  `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`,
 	columnsQuery: func(string) string { return `SELECT name, type FROM pragma_table_info(?)` },

@@ -238,17 +238,22 @@ func (r *run) prepare(ctx context.Context, types []Type) error {
 		}
 		return column
 	})
-	return r.s.inTx(ctx, func(tx *txn) error {
-		for _, t := range types {
-			tables := append([]*Table{r.schema.Table(t)}, r.schema.Children(t)...)
-			for _, tb := range tables {
-				if err := r.s.ensureTable(ctx, tx, tb, existing[tb.Name]); err != nil {
-					return fmt.Errorf("creating table %s: %s", tb.Name, oneLine(err))
-				}
+	var all []*Table
+	for _, t := range types {
+		all = append(append(all, r.schema.Table(t)), r.schema.Children(t)...)
+	}
+	err = r.s.inTx(ctx, func(tx *txn) error {
+		for _, tb := range all {
+			if err := r.s.ensureTable(ctx, tx, tb, existing[tb.Name]); err != nil {
+				return fmt.Errorf("creating table %s: %s", tb.Name, oneLine(err))
 			}
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	return r.s.markInOrder(ctx, all)
 }
 
 func (r *run) syncType(ctx context.Context, t Type) error {
@@ -306,7 +311,7 @@ func syncFeed[T any](ctx context.Context, r *run, t Type, feed *capsule.ChangeFe
 	)
 	flush := func(final bool) error {
 		err := r.s.inTx(ctx, func(tx *txn) error {
-			if err := r.writeRows(ctx, tx, t, batch, true); err != nil {
+			if err := r.writeRows(ctx, tx, t, batch, replaceFirst); err != nil {
 				return err
 			}
 			if !final {
@@ -396,26 +401,33 @@ func (r *run) syncPaged(ctx context.Context, t Type, cursor bool) error {
 		if f.err != nil {
 			return f.err
 		}
-		page := f.page
 		if st.Page == 1 {
-			st.Since = feedStart(clientStart, page.Response)
+			st.Since = feedStart(clientStart, f.page.Response)
 		}
-		rows := make([]Rows, 0, len(page.Items))
-		for _, rec := range page.Items {
+		rows := make([]Rows, 0, len(f.page.Items))
+		for _, rec := range f.page.Items {
 			row, err := r.schema.Rows(t, *rec)
 			if err != nil {
 				return err
 			}
 			rows = append(rows, row)
 		}
-		next := page.Response.NextPage
+		next := f.page.Response.NextPage
+		// The decoded records are garbage from here: the write holds only
+		// their rows, so that a page's records and the next page's do not
+		// both live while it runs.
+		f = fetchedPage{}
 		err := r.s.inTx(ctx, func(tx *txn) error {
 			if st.Page == 1 {
 				if err := r.clear(ctx, tx, t); err != nil {
 					return err
 				}
 			}
-			if err := r.writeRows(ctx, tx, t, rows, st.Page != 1); err != nil {
+			mode := replaceOnConflict
+			if st.Page == 1 {
+				mode = insertOnly
+			}
+			if err := r.writeRows(ctx, tx, t, rows, mode); err != nil {
 				return err
 			}
 			if next == 0 {
@@ -461,11 +473,15 @@ type fetchedPage struct {
 
 // prefetch reads the pages of a list on a goroutine of its own, a page
 // ahead of the loop that writes them, so that reading and writing overlap.
+// The channel has no buffer: the next page is read while one is written,
+// and the one after only once that next page is taken, so that at most two
+// pages live at once however long the list (a buffer of one would let a
+// third be decoded).
 // It stops after the last page, after an error, and before a request the
 // run's budget has no room for. stop ends it and waits for it.
 func (r *run) prefetch(ctx context.Context, opts *capsule.ListOptions, read capsule.PageFunc[any]) (<-chan fetchedPage, func()) {
 	ctx, cancel := context.WithCancel(ctx)
-	ch := make(chan fetchedPage, 1)
+	ch := make(chan fetchedPage)
 	go func() {
 		defer close(ch)
 		for page, err := range capsule.Pages(ctx, opts, read) {
@@ -513,7 +529,7 @@ func (r *run) replaceAll(ctx context.Context, t Type, recs []any) error {
 		if err := r.clear(ctx, tx, t); err != nil {
 			return err
 		}
-		return r.writeRows(ctx, tx, t, rows, false)
+		return r.writeRows(ctx, tx, t, rows, insertOnly)
 	})
 	if err == nil {
 		r.written(t, len(rows))
@@ -539,9 +555,25 @@ func (r *run) clear(ctx context.Context, tx *txn, t Type) error {
 	return nil
 }
 
-// writeRows writes the rows of records (replacing them and their child
-// rows when replace is set: a record's child rows are always all of them).
-func (r *run) writeRows(ctx context.Context, tx *txn, t Type, rows []Rows, replace bool) error {
+// How writeRows treats records whose rows may be in the tables already.
+const (
+	// insertOnly: the tables were emptied in this transaction.
+	insertOnly = iota
+	// replaceFirst: the records' rows and child rows are deleted first (a
+	// change feed's records are mostly there).
+	replaceFirst
+	// replaceOnConflict: the rows are inserted, and only if a record is
+	// there already (a full read's later page, where a record seen on the
+	// page before comes again as the list shifts, or a resumed run) are the
+	// page's records deleted and inserted again. A record's child rows are
+	// written with its row, so a record not there has none. Without the
+	// dialect's conflict test it is replaceFirst.
+	replaceOnConflict
+)
+
+// writeRows writes the rows of records as mode says (a record's child rows
+// are always all of them).
+func (r *run) writeRows(ctx context.Context, tx *txn, t Type, rows []Rows, mode int) error {
 	if len(rows) == 0 {
 		return nil
 	}
@@ -552,12 +584,22 @@ func (r *run) writeRows(ctx context.Context, tx *txn, t Type, rows []Rows, repla
 	}
 	table := r.schema.Table(t)
 	children := r.schema.Children(t)
-	if replace {
+	if mode == replaceOnConflict && r.s.d.conflict == nil {
+		mode = replaceFirst
+	}
+	if mode == replaceFirst {
 		if err := r.deleteRecords(ctx, tx, t, ids); err != nil {
 			return err
 		}
 	}
-	if err := r.s.insert(ctx, tx, table, main); err != nil {
+	err := r.s.insert(ctx, tx, table, main)
+	if err != nil && mode == replaceOnConflict && r.s.d.conflict(err) {
+		// The rows inserted before the conflict go too.
+		if err = r.deleteRecords(ctx, tx, t, ids); err == nil {
+			err = r.s.insert(ctx, tx, table, main)
+		}
+	}
+	if err != nil {
 		return err
 	}
 	for _, ch := range children {
