@@ -26,16 +26,17 @@ func main() { os.Exit(run(context.Background(), os.Stdout, os.Stderr, os.Getenv)
 
 // run is the program; getenv is os.Getenv in main and a map in the tests.
 func run(ctx context.Context, stdout, stderr io.Writer, getenv func(string) string) int {
-	counter := &mirror.Counter{}
-	opts := []capsule.Option{capsule.WithToken(getenv("CAPSULE_TOKEN")), capsule.WithObserver(counter.Observe)}
-	if base := getenv("CAPSULE_BASE_URL"); base != "" {
-		opts = append(opts, capsule.WithBaseURL(base))
-	}
-	if getenv("CAPSULE_TOKEN") == "" {
+	token, base := getenv("CAPSULE_TOKEN"), getenv("CAPSULE_BASE_URL")
+	if token == "" {
 		srv := capsuletest.NewServer(capsuletest.WithSeed(20))
 		defer srv.Close()
-		opts = []capsule.Option{capsule.WithBaseURL(srv.BaseURL), capsule.WithToken(srv.Token), capsule.WithObserver(counter.Observe)}
+		token, base = srv.Token, srv.BaseURL
 		fmt.Fprintln(stdout, "No CAPSULE_TOKEN set: mirroring a built-in fake Capsule.")
+	}
+	counter := &mirror.Counter{}
+	opts := []capsule.Option{capsule.WithToken(token), capsule.WithObserver(counter.Observe)}
+	if base != "" {
+		opts = append(opts, capsule.WithBaseURL(base))
 	}
 	dsn := getenv("MIRROR_DB")
 	if dsn == "" {
