@@ -73,7 +73,7 @@ func newRun(c *capsule.Client, open func() (io.ReadCloser, error), opts Options)
 		opts.Match = "id"
 	}
 	switch m := opts.Match; {
-	case m == "", m == "id":
+	case m == "id":
 	case m == "email" && opts.Type != "parties":
 		return nil, fmt.Errorf("%w: --match email is for parties only", ErrUsage)
 	case opts.Type == "tasks":
