@@ -47,7 +47,7 @@ stderr: the requests it sent, the rows it wrote and the rate budget left.`,
 				return usagef("sync: --types: %v", err)
 			}
 			if maxRequests < 0 {
-				return usagef("sync: --max-requests must be positive, got %d", maxRequests)
+				return usagef("sync: --max-requests must be 0 (no limit) or more, got %d", maxRequests)
 			}
 			ctx := cmd.Context()
 			st, err := mirror.Open(ctx, dsn)

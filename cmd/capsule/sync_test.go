@@ -113,7 +113,7 @@ func TestSyncCommandBadInput(t *testing.T) {
 		{[]string{"--db", "postgres://root:pw@127.0.0.1:1/crm?sslmode=disable"}, exitError, "capsule: sync: cannot connect to PostgreSQL at postgres://127.0.0.1:1/crm: connection refused\n"},
 		{[]string{"--db", "sqlite:" + foreign}, exitError, "capsule: sync: not a capsule mirror: the database has tables but no mirror_meta table; use an empty database or one written by capsule sync\n"},
 		{[]string{"--types", "parties,notes"}, exitUsage, `capsule: sync: --types: unknown type "notes": want some of parties,opportunities,kases,tasks,users,teams,pipelines,milestones,boards,stages,entries` + "\n"},
-		{[]string{"--max-requests", "-1"}, exitUsage, "capsule: sync: --max-requests must be positive, got -1\n"},
+		{[]string{"--max-requests", "-1"}, exitUsage, "capsule: sync: --max-requests must be 0 (no limit) or more, got -1\n"},
 	} {
 		srv.ResetRequests()
 		_, stderr, code := runCLI(t, srv, "", append([]string{"sync"}, tc.args...)...)
