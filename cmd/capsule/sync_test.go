@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"database/sql"
-	"encoding/csv"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -171,11 +170,7 @@ func TestExportCSVHasTheMirrorsRows(t *testing.T) {
 	defer st.Close()
 	for _, name := range want {
 		table := strings.TrimSuffix(name, ".csv")
-		f, err := os.Open(filepath.Join(dir, name))
-		require.NoError(t, err)
-		records, err := csv.NewReader(f).ReadAll()
-		f.Close()
-		require.NoError(t, err)
+		records := readCSV(t, filepath.Join(dir, name))
 		require.NotEmpty(t, records)
 		header := records[0]
 		got := records[1:]
