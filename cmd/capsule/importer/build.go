@@ -223,8 +223,9 @@ func hasEmail(p *capsule.Party, v string) bool {
 }
 
 func hasPhone(p *capsule.Party, v string) bool {
+	dv := digits(v)
 	for _, n := range p.PhoneNumbers {
-		if n.Number == v || (digits(n.Number) != "" && digits(n.Number) == digits(v)) {
+		if n.Number == v || (dv != "" && digits(n.Number) == dv) {
 			return true
 		}
 	}

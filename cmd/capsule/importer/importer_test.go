@@ -80,6 +80,14 @@ func TestCreatePartiesEveryColumnAndFieldType(t *testing.T) {
 	assert.Equal(t, []importer.Status{"unchanged", "unchanged", "unchanged"}, statuses(again.rows))
 	assert.Equal(t, []int64{res.rows[0].ID, res.rows[1].ID, res.rows[2].ID}, []int64{again.rows[0].ID, again.rows[1].ID, again.rows[2].ID})
 	assert.Empty(t, writes(srv))
+
+	// a phone written with other separators is the number the party has
+	srv.ResetRequests()
+	reformatted := strings.Replace(partiesCSV, "+44 1234 567", "+44-1234-567", 1)
+	again = run(t, c, reformatted, importer.Options{Type: "parties", Mode: importer.ModeUpsert, Match: "name"})
+	require.NoError(t, again.err)
+	assert.Equal(t, []importer.Status{"unchanged", "unchanged", "unchanged"}, statuses(again.rows))
+	assert.Empty(t, writes(srv))
 }
 
 func TestUpsertByEmailTwiceWritesOnce(t *testing.T) {
