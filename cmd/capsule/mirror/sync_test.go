@@ -188,8 +188,8 @@ func TestFullSyncMatchesTheAPI(t *testing.T) {
 		users, _, err := c.Users.Read(t.Context(), nil)
 		require.NoError(t, err)
 		assert.Len(t, got["users"], len(users))
-		ms := apiList(t, srv, "/pipelines", "pipelines")
-		assert.Len(t, got["pipelines"], len(ms))
+		pipelines := apiList(t, srv, "/pipelines", "pipelines")
+		assert.Len(t, got["pipelines"], len(pipelines))
 		assert.NotEmpty(t, got["milestones"])
 		for _, m := range got["milestones"] {
 			assert.NotEqual(t, "NULL", m["pipeline_id"], "a milestone names its pipeline")
@@ -210,9 +210,9 @@ func TestFullSyncMatchesTheAPI(t *testing.T) {
 		pages += (len(got["tasks"]) + 99) / 100
 		// + 3 definition reads, users, teams, pipelines, pipelines and one
 		// milestone list per pipeline (for milestones), boards, stages.
-		want := int64(pages + 3 + 1 + 1 + 1 + 1 + len(ms) + 1 + 1)
+		want := int64(pages + 3 + 1 + 1 + 1 + 1 + len(pipelines) + 1 + 1)
 		assert.Equal(t, want, sum.Requests, "requests of a first run")
-		assert.Equal(t, n["parties"]+n["opportunities"]+n["kases"]+len(got["tasks"])+len(users)+len(ms)+len(got["milestones"])+len(got["teams"])+len(got["boards"])+len(got["stages"]), sum.Rows)
+		assert.Equal(t, n["parties"]+n["opportunities"]+n["kases"]+len(got["tasks"])+len(users)+len(pipelines)+len(got["milestones"])+len(got["teams"])+len(got["boards"])+len(got["stages"]), sum.Rows)
 		assert.False(t, sum.Stopped)
 		assert.Positive(t, sum.BudgetLeft)
 	})
