@@ -153,10 +153,8 @@ const redactedSource = "capsule.TokenSource{[redacted]}"
 // String hides the tokens and the client secret.
 func (n *refreshingSource) String() string { return redactedSource }
 
-// GoString hides the tokens and the client secret from %#v.
-func (n *refreshingSource) GoString() string { return redactedSource }
-
-// Format hides the tokens and the client secret whatever the verb.
+// Format hides the tokens and the client secret whatever the verb, %#v
+// included: fmt asks a Formatter before a GoStringer.
 func (n *refreshingSource) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, redactedSource) }
 
 // LogValue hides the tokens and the client secret from slog.
@@ -174,10 +172,7 @@ const redactedStatic = "capsule.personalToken{[redacted]}"
 // String hides the token.
 func (s staticSource) String() string { return redactedStatic }
 
-// GoString hides the token from %#v.
-func (s staticSource) GoString() string { return redactedStatic }
-
-// Format hides the token whatever the verb.
+// Format hides the token whatever the verb, %#v included.
 func (s staticSource) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, redactedStatic) }
 
 // LogValue hides the token from slog.

@@ -485,8 +485,5 @@ const redactedTransport = "capsule.authTransport{[redacted]}"
 // String hides the token source.
 func (t *authTransport) String() string { return redactedTransport }
 
-// GoString hides the token source from %#v.
-func (t *authTransport) GoString() string { return redactedTransport }
-
-// Format hides the token source whatever the verb.
+// Format hides the token source whatever the verb, %#v included.
 func (t *authTransport) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, redactedTransport) }
