@@ -157,6 +157,21 @@ func TestOwnTokenSourceFailures(t *testing.T) {
 	_, _, err = recordsEP(c).get(t.Context(), 1, nil)
 	require.ErrorIs(t, err, ErrUnauthorized)
 	assert.EqualValues(t, 1, refused.calls.Load())
+
+	// A token endpoint's answer from the caller's own oauth2 source is
+	// judged as TokenSource's is: an outage is retried, a refusal is final.
+	for _, tc := range []struct {
+		status int
+		calls  int32
+		final  bool
+	}{{http.StatusServiceUnavailable, 4, false}, {http.StatusTooManyRequests, 4, false}, {http.StatusBadRequest, 1, true}} {
+		src := &failingSource{err: &oauth2.RetrieveError{Response: &http.Response{StatusCode: tc.status}}}
+		c, _ = setup(t, WithTokenSource(src))
+		_, _, err = recordsEP(c).get(t.Context(), 1, nil)
+		require.Error(t, err)
+		assert.Equal(t, tc.calls, src.calls.Load(), "status %d", tc.status)
+		assert.Equal(t, tc.final, errors.Is(err, ErrUnauthorized), "status %d", tc.status)
+	}
 }
 
 func TestEchoedBearerTokenIsRedactedFromAPIErrors(t *testing.T) {
