@@ -153,10 +153,8 @@ const redactedSource = "capsule.TokenSource{[redacted]}"
 // String hides the tokens and the client secret.
 func (n *refreshingSource) String() string { return redactedSource }
 
-// GoString hides the tokens and the client secret from %#v.
-func (n *refreshingSource) GoString() string { return redactedSource }
-
-// Format hides the tokens and the client secret whatever the verb.
+// Format hides the tokens and the client secret whatever the verb, %#v
+// included: fmt asks a Formatter before a GoStringer.
 func (n *refreshingSource) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, redactedSource) }
 
 // LogValue hides the tokens and the client secret from slog.
@@ -174,10 +172,7 @@ const redactedStatic = "capsule.personalToken{[redacted]}"
 // String hides the token.
 func (s staticSource) String() string { return redactedStatic }
 
-// GoString hides the token from %#v.
-func (s staticSource) GoString() string { return redactedStatic }
-
-// Format hides the token whatever the verb.
+// Format hides the token whatever the verb, %#v included.
 func (s staticSource) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, redactedStatic) }
 
 // LogValue hides the token from slog.
@@ -193,12 +188,14 @@ type redactedError struct {
 func (e *redactedError) Error() string { return e.msg }
 func (e *redactedError) Unwrap() error { return e.err }
 
-// refused reports whether the token endpoint turned the refresh down for
-// good (a bad grant or client, or no refresh token at all), which no retry
-// can mend, as opposed to an outage or a network error.
-func (e *redactedError) refused() bool {
+// refusedForGood reports whether err, a failure to get a token, is the
+// token endpoint turning the refresh down for good (a bad grant or client,
+// or no refresh token at all), which no retry can mend, as opposed to an
+// outage (5xx, 429) or a network error. A failure of a caller's own source
+// that is neither an endpoint's answer nor a network error is final too.
+func refusedForGood(err error) bool {
 	var re *oauth2.RetrieveError
-	if errors.As(e.err, &re) {
+	if errors.As(err, &re) {
 		code := 0
 		if re.Response != nil {
 			code = re.Response.StatusCode
@@ -206,11 +203,13 @@ func (e *redactedError) refused() bool {
 		return code < 500 && code != http.StatusTooManyRequests
 	}
 	var ue *url.Error
-	return !errors.As(e.err, &ue)
+	return !errors.As(err, &ue)
 }
 
 // Is makes a refused refresh match ErrUnauthorized.
-func (e *redactedError) Is(target error) bool { return target == ErrUnauthorized && e.refused() }
+func (e *redactedError) Is(target error) bool {
+	return target == ErrUnauthorized && refusedForGood(e.err)
+}
 
 // redact returns err with every secret taken out of its message and, for a
 // token endpoint's answer, out of the body, description and request kept

@@ -14,7 +14,7 @@ import (
 // query or fragment mark or a control character, which would make it
 // another path. The core escapes it once, when it builds the URL.
 func checkSegment(arg, id string) error {
-	if strings.TrimSpace(id) == "" || id == "." || id == ".." ||
+	if strings.TrimSpace(id) == "" || isDotSegment(id) ||
 		strings.ContainsAny(id, `/\?#`) || strings.ContainsFunc(id, unicode.IsControl) {
 		return invalidArg(arg, "%q is not a single path segment", id)
 	}

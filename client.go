@@ -443,18 +443,10 @@ type tokenError struct{ err error }
 func (e *tokenError) Error() string { return "capsule: getting an access token: " + e.err.Error() }
 func (e *tokenError) Unwrap() error { return e.err }
 
-// final reports whether retrying cannot help.
-func (e *tokenError) final() bool {
-	var re *redactedError
-	if errors.As(e.err, &re) {
-		return re.refused()
-	}
-	var ue *url.Error
-	return !errors.As(e.err, &ue)
-}
-
 // Is makes a refused refresh match ErrUnauthorized.
-func (e *tokenError) Is(target error) bool { return target == ErrUnauthorized && e.final() }
+func (e *tokenError) Is(target error) bool {
+	return target == ErrUnauthorized && refusedForGood(e.err)
+}
 
 // authTransport adds the bearer token to requests for the API's own origin
 // only, so that a redirect to another host never carries it.
@@ -485,8 +477,5 @@ const redactedTransport = "capsule.authTransport{[redacted]}"
 // String hides the token source.
 func (t *authTransport) String() string { return redactedTransport }
 
-// GoString hides the token source from %#v.
-func (t *authTransport) GoString() string { return redactedTransport }
-
-// Format hides the token source whatever the verb.
+// Format hides the token source whatever the verb, %#v included.
 func (t *authTransport) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, redactedTransport) }

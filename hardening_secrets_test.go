@@ -157,6 +157,21 @@ func TestOwnTokenSourceFailures(t *testing.T) {
 	_, _, err = recordsEP(c).get(t.Context(), 1, nil)
 	require.ErrorIs(t, err, ErrUnauthorized)
 	assert.EqualValues(t, 1, refused.calls.Load())
+
+	// A token endpoint's answer from the caller's own oauth2 source is
+	// judged as TokenSource's is: an outage is retried, a refusal is final.
+	for _, tc := range []struct {
+		status int
+		calls  int32
+		final  bool
+	}{{http.StatusServiceUnavailable, 4, false}, {http.StatusTooManyRequests, 4, false}, {http.StatusBadRequest, 1, true}} {
+		src := &failingSource{err: &oauth2.RetrieveError{Response: &http.Response{StatusCode: tc.status}}}
+		c, _ = setup(t, WithTokenSource(src))
+		_, _, err = recordsEP(c).get(t.Context(), 1, nil)
+		require.Error(t, err)
+		assert.Equal(t, tc.calls, src.calls.Load(), "status %d", tc.status)
+		assert.Equal(t, tc.final, errors.Is(err, ErrUnauthorized), "status %d", tc.status)
+	}
 }
 
 func TestEchoedBearerTokenIsRedactedFromAPIErrors(t *testing.T) {
@@ -282,4 +297,50 @@ func TestWriteIsNeverRedirectedToAnotherHost(t *testing.T) {
 	rec, _, err := ep.createAt(t.Context(), "local", map[string]string{"name": "a"}, nil)
 	require.NoError(t, err)
 	assert.EqualValues(t, 4, rec.ID)
+}
+
+func TestReadRedirectsAreFollowedUnderTheCallersCheck(t *testing.T) {
+	t.Parallel()
+	var auth atomic.Value
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		auth.Store(r.Header.Get("Authorization"))
+		testMethod(t, r, http.MethodGet)
+		writeJSON(t, w, 200, `{"record":{"id":9}}`)
+	}))
+	t.Cleanup(other.Close)
+	errCaller := errors.New("the caller's own redirect check")
+	var checked atomic.Int32
+	c, mux := setup(t, WithRetryPolicy(nil), WithHTTPClient(&http.Client{CheckRedirect: func(req *http.Request, via []*http.Request) error {
+		checked.Add(1)
+		if strings.HasSuffix(req.URL.Path, "/records/3") {
+			return errCaller
+		}
+		return nil
+	}}))
+	mux.HandleFunc("GET /records/1", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+"/api/v2/records/9", http.StatusFound)
+	})
+	mux.HandleFunc("GET /records/2", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/api/v2/records/3", http.StatusFound)
+	})
+	ep := recordsEP(c)
+	rec, _, err := ep.get(t.Context(), 1, nil)
+	require.NoError(t, err, "a read may leave the origin")
+	assert.EqualValues(t, 9, rec.ID)
+	assert.Equal(t, "", auth.Load(), "the other host gets no token")
+	assert.EqualValues(t, 1, checked.Load(), "the caller's check runs after the client's")
+	_, _, err = ep.get(t.Context(), 2, nil)
+	require.ErrorIs(t, err, errCaller)
+
+	// Without a check of the caller's, net/http's limit of ten holds.
+	c, mux = setup(t, WithRetryPolicy(nil))
+	var hops atomic.Int32
+	mux.HandleFunc("GET /records/1", func(w http.ResponseWriter, r *http.Request) {
+		hops.Add(1)
+		http.Redirect(w, r, "/api/v2/records/1", http.StatusFound)
+	})
+	_, _, err = recordsEP(c).get(t.Context(), 1, nil)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "stopped after 10 redirects")
+	assert.EqualValues(t, 10, hops.Load())
 }

@@ -238,7 +238,7 @@ func (c *Client) attempt(ctx context.Context, r *request, target string, body io
 		}
 		err = fmt.Errorf("capsule: %s %s: %w", r.method, target, err)
 		var te *tokenError
-		if errors.Is(err, ErrRedirectRefused) || (errors.As(err, &te) && te.final()) {
+		if errors.Is(err, ErrRedirectRefused) || (errors.As(err, &te) && refusedForGood(te.err)) {
 			return nil, nil, "", err
 		}
 		return nil, &Attempt{Sent: !notSent(err), Err: err}, "", err

@@ -42,6 +42,7 @@ var (
 	docsRe  = regexp.MustCompile(`^Capsule API docs: (https://\S+)$`)
 	routeRe = regexp.MustCompile(`^(GET|POST|PUT|DELETE) (/\S*)(?: \((.*)\))?$`)
 	paramRe = regexp.MustCompile(`\{(\w+)\}`)
+	idsRe   = regexp.MustCompile(`\{(\w+)Ids\}`)
 )
 
 // Operation is one (method, path) of the API and the SDK methods that call it.
@@ -178,7 +179,7 @@ func (p *pkg) addMethod(fset *token.FileSet, fn *ast.FuncDecl, byRoute map[strin
 	if strings.HasPrefix(route[3], "then ") {
 		return nil // composes several requests
 	}
-	path := regexp.MustCompile(`\{(\w+)Ids\}`).ReplaceAllString(route[2], "{${1}Id}")
+	path := idsRe.ReplaceAllString(route[2], "{${1}Id}")
 	key := route[1] + " " + path
 	op := byRoute[key]
 	if op == nil {
@@ -313,7 +314,7 @@ func (p *pkg) operation(op *Operation) map[string]any {
 		case strings.HasSuffix(name, "Options"):
 			params = append(params, p.query(name)...)
 		case name == "io.Reader":
-			o["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/octet-stream": map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}}}
+			o["requestBody"] = map[string]any{"required": true, "content": binaryContent()}
 		case p.types[name] != nil && name != "Entity":
 			body = name
 		}
@@ -370,8 +371,7 @@ func (p *pkg) operation(op *Operation) map[string]any {
 		}
 		responses[status] = map[string]any{"description": "OK", "content": jsonContent(schema)}
 	case op.Method == "GET" && strings.HasPrefix(op.Path, "/attachments/"):
-		responses["200"] = map[string]any{"description": "The file",
-			"content": map[string]any{"application/octet-stream": map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}}}
+		responses["200"] = map[string]any{"description": "The file", "content": binaryContent()}
 	default:
 		responses["204"] = map[string]any{"description": "No content"}
 	}
@@ -543,6 +543,11 @@ func envelope(key string, s any) any {
 
 func jsonContent(s any) any {
 	return map[string]any{"application/json": map[string]any{"schema": s}}
+}
+
+// binaryContent is the content of an upload or a download: raw bytes.
+func binaryContent() any {
+	return map[string]any{"application/octet-stream": map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}}
 }
 
 // tagText is the unquoted struct tag of f.
