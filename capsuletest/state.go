@@ -128,9 +128,7 @@ func (f *fake) save(w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	f.hooks.mu.Lock()
-	st.Deliveries = slices.Clone(f.hooks.log)
-	f.hooks.mu.Unlock()
+	st.Deliveries = f.deliveries()
 	enc := json.NewEncoder(w)
 	return enc.Encode(st)
 }
@@ -210,9 +208,7 @@ func (f *fake) load(r io.Reader) error {
 	f.manual, f.manualNow, f.clockShift = st.Clock.Manual, st.Clock.Now, st.Clock.Shift
 	f.buckets = map[string]*bucket{}
 	f.mu.Unlock()
-	f.hooks.mu.Lock()
-	f.hooks.log = st.Deliveries
-	f.hooks.mu.Unlock()
+	f.setDeliveries(st.Deliveries)
 	return nil
 }
 
