@@ -1,6 +1,7 @@
 package capsuletest
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
@@ -198,17 +199,7 @@ func compareChange(a, b change) int {
 	if n := strings.Compare(a.at, b.at); n != 0 {
 		return n
 	}
-	return cmpInt(a.id, b.id)
-}
-
-func cmpInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
+	return cmp.Compare(a.id, b.id)
 }
 
 // current reports whether a time index entry is the record's present updatedAt.
