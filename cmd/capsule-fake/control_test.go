@@ -208,6 +208,10 @@ func TestControlAPIOverPlainHTTP(t *testing.T) {
 	if len(dl) != 1 || dl[0].(map[string]any)["event"] != "party/created" || dl[0].(map[string]any)["ok"] != true {
 		t.Errorf("deliveries %v", dl)
 	}
+	must(t, 204, "DELETE", ctl+"deliveries", "ctl", "")
+	if n := count(must(t, 200, "GET", ctl+"deliveries", "ctl", ""), "deliveries"); n != 0 {
+		t.Errorf("%d deliveries after DELETE", n)
+	}
 
 	// state: saved on a call and on exit, loaded at the next start
 	if got := must(t, 200, "POST", ctl+"state/save", "ctl", "")["saved"]; got != state {
@@ -228,6 +232,58 @@ func TestControlAPIOverPlainHTTP(t *testing.T) {
 	must(t, 200, "POST", p2.root+"/_fake/reset", "ctl", "")
 	if n := count(must(t, 200, "GET", p2.base+"/parties/search?q=persisted", "tok", ""), "parties"); n != 0 {
 		t.Errorf("after reset: %d", n)
+	}
+}
+
+// TestControlOneShotFaults: failNext, dropNext and latency over the control
+// API, each answered in the fault state and applied to the next request only;
+// a body with one bad value applies nothing.
+func TestControlOneShotFaults(t *testing.T) {
+	p := start(t, "-token", "tok", "-control-token", "ctl", "-rate-limit", "0")
+	ctl := p.root + "/_fake/faults"
+	site := func() (int, error) { status, _, err := call(t, "GET", p.base+"/site", "tok", ""); return status, err }
+
+	for _, body := range []string{`{"failNext":1}`, `{"failNext":1,"failStatus":200}`, `{"latency":"-1s"}`,
+		`{"latency":"soon"}`, `{"failNext":1,"failStatus":503,"latency":"later"}`, `{"dropNext":"one"}`} {
+		must(t, 400, "POST", ctl, "ctl", body)
+	}
+	if status, err := site(); err != nil || status != 200 {
+		t.Fatalf("after refused fault bodies: %d %v, want 200", status, err)
+	}
+
+	if m := must(t, 200, "POST", ctl, "ctl", `{"failNext":1,"failStatus":502}`); m["failNext"] != 1.0 {
+		t.Errorf("answer %v, want failNext 1", m)
+	}
+	status, _, err := call(t, "GET", p.base+"/site", "tok", "")
+	if err != nil || status != 502 {
+		t.Errorf("failed request: %d %v, want 502", status, err)
+	}
+	if status, err := site(); err != nil || status != 200 {
+		t.Errorf("after the failure: %d %v, want 200", status, err)
+	}
+
+	if m := must(t, 200, "POST", ctl, "ctl", `{"dropNext":1}`); m["dropNext"] != 1.0 {
+		t.Errorf("answer %v, want dropNext 1", m)
+	}
+	if _, err := site(); err == nil {
+		t.Error("the dropped connection answered")
+	}
+	if status, err := site(); err != nil || status != 200 {
+		t.Errorf("after the drop: %d %v, want 200", status, err)
+	}
+
+	if m := must(t, 200, "POST", ctl, "ctl", `{"latency":"150ms"}`); m["latency"] != "150ms" {
+		t.Errorf("answer %v, want latency 150ms", m)
+	}
+	begin := time.Now()
+	if status, err := site(); err != nil || status != 200 {
+		t.Errorf("with latency: %d %v", status, err)
+	}
+	if d := time.Since(begin); d < 150*time.Millisecond {
+		t.Errorf("answered after %v, want at least the 150ms latency", d)
+	}
+	if m := must(t, 200, "POST", ctl, "ctl", `{"latency":"0s"}`); m["latency"] != "0s" {
+		t.Errorf("answer %v, want latency 0s", m)
 	}
 }
 
