@@ -293,8 +293,7 @@ func updateEntry(c *call) *reply {
 	if errs != nil {
 		return validationFailed(errs...)
 	}
-	bump(work, c.now)
-	coll.put(work)
+	coll.putUpdated(work, c.now)
 	c.f.claimAttachments(rec["id"].(int64), atts, c.now)
 	return ok("entry", renderEntry(c, work))
 }

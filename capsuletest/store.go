@@ -146,12 +146,13 @@ func restrictedDelta(old, rec record) int {
 	return 0
 }
 
-// bump sets updatedAt of a working copy (not stored yet: put indexes it)
-// when it carries one.
-func bump(rec record, now time.Time) {
-	if _, ok := rec["updatedAt"]; ok {
-		rec["updatedAt"] = ts(now)
+// putUpdated stores work, the updated copy of a stored record, with its
+// updatedAt (when it carries one) set to now.
+func (c *collection) putUpdated(work record, now time.Time) {
+	if _, ok := work["updatedAt"]; ok {
+		work["updatedAt"] = ts(now)
 	}
+	c.put(work)
 }
 
 // touch bumps updatedAt when rec, a stored record of c, carries one.

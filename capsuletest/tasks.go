@@ -497,8 +497,7 @@ func updateTask(c *call) *reply {
 	if onlyStatus && len(in) == 1 && work["status"] == rec["status"] {
 		return ok("task", renderTask(c, rec))
 	}
-	bump(work, c.now)
-	coll.put(work)
+	coll.putUpdated(work, c.now)
 	c.f.emit("task/updated", work)
 	if work["status"] == "COMPLETED" && rec["status"] != "COMPLETED" {
 		c.f.emit("task/completed", work)
