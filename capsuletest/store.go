@@ -292,11 +292,21 @@ func (f *fake) remove(c *collection, id int64, now time.Time) bool {
 }
 
 // view is the public JSON of rec: a shallow copy without "_" keys.
-func view(rec record) record {
+func view(rec record) record { return viewWithNulls(rec) }
+
+// viewWithNulls is view(rec) with each key of nulls that rec does not store
+// set to null: compact records (seeded kases and notes, tasks) leave out
+// the keys that are null, and render them all the same.
+func viewWithNulls(rec record, nulls ...string) record {
 	out := make(record, len(rec))
 	for k, v := range rec {
 		if !strings.HasPrefix(k, "_") {
 			out[k] = v
+		}
+	}
+	for _, k := range nulls {
+		if _, set := out[k]; !set {
+			out[k] = nil
 		}
 	}
 	return out
