@@ -180,10 +180,9 @@ func (f *fake) load(r io.Reader) error {
 
 	f.mu.Lock()
 	for name, c := range f.colls {
-		sc := st.Collections[name]
-		fresh := &collection{name: c.name, singular: c.singular, resource: c.resource, stamped: c.stamped,
-			next: c.next, items: map[int64]record{}, timeIndex: c.timeIndex, searchKey: c.searchKey, pack: c.pack}
-		if _, saved := st.Collections[name]; saved {
+		sc, saved := st.Collections[name]
+		fresh := c.emptied()
+		if saved {
 			fresh.next = sc.Next
 		}
 		for _, rec := range colls[name] {

@@ -86,6 +86,14 @@ func (f *fake) newCollection(name, singular, resource string, firstID int64) *co
 	return c
 }
 
+// emptied is a collection of c's kind (its names and options, the id
+// counter where c's is) without records or indexes: what Load fills.
+// A new option field of collection is copied here.
+func (c *collection) emptied() *collection {
+	return &collection{name: c.name, singular: c.singular, resource: c.resource, stamped: c.stamped,
+		next: c.next, items: map[int64]record{}, timeIndex: c.timeIndex, searchKey: c.searchKey, pack: c.pack}
+}
+
 // coll returns a registered collection or nil.
 func (f *fake) coll(name string) *collection { return f.colls[name] }
 
