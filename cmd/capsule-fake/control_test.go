@@ -18,6 +18,7 @@ import (
 
 type fakeProc struct {
 	base, root string // API base URL; scheme://host
+	token      string // the administrator's token, as printed
 	cancel     func()
 	done       chan error
 }
@@ -32,7 +33,7 @@ func start(t *testing.T, args ...string) *fakeProc {
 	go func() { p.done <- run(ctx, append([]string{"-addr", "127.0.0.1:0"}, args...), &out, ready) }()
 	select {
 	case info := <-ready:
-		p.base = info[0]
+		p.base, p.token = info[0], info[1]
 		p.root = strings.TrimSuffix(info[0], "/api/v2")
 	case err := <-p.done:
 		t.Fatalf("run ended early: %v\n%s", err, out.String())
@@ -294,6 +295,16 @@ func TestControlOffWithoutToken(t *testing.T) {
 	}
 	p2 := start(t, "-control-token", "ctl")
 	must(t, 409, "POST", p2.root+"/_fake/state/save", "ctl", "")
+}
+
+// TestRandomToken: without -token the administrator's token is a fresh
+// capsule-fake- one, accepted, and another on each start.
+func TestRandomToken(t *testing.T) {
+	p, p2 := start(t), start(t)
+	if !strings.HasPrefix(p.token, "capsule-fake-") || len(p.token) != len("capsule-fake-")+32 || p.token == p2.token {
+		t.Errorf("tokens %q and %q, want two different capsule-fake- and 32 hex digits", p.token, p2.token)
+	}
+	must(t, 200, "GET", p.base+"/site", p.token, "")
 }
 
 func listen(t *testing.T) net.Listener {
