@@ -130,21 +130,16 @@ func (f *fake) serveControl(w http.ResponseWriter, r *http.Request) {
 	path := strings.TrimPrefix(r.URL.Path, controlPrefix)
 	type route struct{ method, path string }
 	handlers := map[route]func() *reply{
-		{"POST", "reset"}:      func() *reply { return f.controlSeed(r, in, f.cfg.seed) },
-		{"POST", "seed"}:       func() *reply { return f.controlSeed(r, in, -1) },
-		{"POST", "faults"}:     func() *reply { return f.controlFaults(in) },
-		{"GET", "clock"}:       f.controlClock,
-		{"POST", "clock"}:      func() *reply { return f.controlSetClock(in) },
-		{"GET", "requests"}:    f.controlRequests,
-		{"DELETE", "requests"}: func() *reply { f.resetRequests(); return noContent() },
-		{"GET", "deliveries"}:  f.controlDeliveries,
-		{"DELETE", "deliveries"}: func() *reply {
-			f.hooks.mu.Lock()
-			f.hooks.log = nil
-			f.hooks.mu.Unlock()
-			return noContent()
-		},
-		{"POST", "state/save"}: f.controlSave,
+		{"POST", "reset"}:        func() *reply { return f.controlSeed(r, in, f.cfg.seed) },
+		{"POST", "seed"}:         func() *reply { return f.controlSeed(r, in, -1) },
+		{"POST", "faults"}:       func() *reply { return f.controlFaults(in) },
+		{"GET", "clock"}:         f.controlClock,
+		{"POST", "clock"}:        func() *reply { return f.controlSetClock(in) },
+		{"GET", "requests"}:      f.controlRequests,
+		{"DELETE", "requests"}:   func() *reply { f.resetRequests(); return noContent() },
+		{"GET", "deliveries"}:    f.controlDeliveries,
+		{"DELETE", "deliveries"}: func() *reply { f.setDeliveries(nil); return noContent() },
+		{"POST", "state/save"}:   f.controlSave,
 	}
 	h, found := handlers[route{r.Method, path}]
 	switch {
@@ -278,11 +273,8 @@ func (f *fake) controlRequests() *reply {
 }
 
 func (f *fake) controlDeliveries() *reply {
-	f.hooks.mu.Lock()
-	log := append([]Delivery(nil), f.hooks.log...)
-	f.hooks.mu.Unlock()
 	out := []any{}
-	for _, d := range log {
+	for _, d := range f.deliveries() {
 		var body any = string(d.Body)
 		if json.Valid(d.Body) {
 			body = json.RawMessage(d.Body)

@@ -286,21 +286,25 @@ func dialLoopback(ctx context.Context, network, addr string) (net.Conn, error) {
 
 // Deliveries returns a copy of the REST hook delivery log, oldest first: one
 // entry per attempt to POST an event to a hook's targetUrl.
-func (s *Server) Deliveries() []Delivery {
-	d := &s.f.hooks
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	out := make([]Delivery, len(d.log))
-	copy(out, d.log)
+func (s *Server) Deliveries() []Delivery { return s.f.deliveries() }
+
+// ResetDeliveries empties the delivery log.
+func (s *Server) ResetDeliveries() { s.f.setDeliveries(nil) }
+
+// deliveries copies the delivery log (Server.Deliveries, the control API, Save).
+func (f *fake) deliveries() []Delivery {
+	f.hooks.mu.Lock()
+	defer f.hooks.mu.Unlock()
+	out := make([]Delivery, len(f.hooks.log))
+	copy(out, f.hooks.log)
 	return out
 }
 
-// ResetDeliveries empties the delivery log.
-func (s *Server) ResetDeliveries() {
-	d := &s.f.hooks
-	d.mu.Lock()
-	d.log = nil
-	d.mu.Unlock()
+// setDeliveries replaces the delivery log (nil empties it; Load puts the saved one).
+func (f *fake) setDeliveries(log []Delivery) {
+	f.hooks.mu.Lock()
+	f.hooks.log = log
+	f.hooks.mu.Unlock()
 }
 
 // WaitDeliveries waits until every queued REST hook delivery has been

@@ -104,10 +104,7 @@ func (f *fake) entryAttachments(entryID int64) []record {
 // renderEntry is the JSON of an entry; embed expands party, opportunity, kase,
 // creator and activityType.
 func renderEntry(c *call, e record) any {
-	out := view(e)
-	if _, set := out["subject"]; !set {
-		out["subject"] = nil
-	}
+	out := viewWithNulls(e, "subject")
 	emb := c.embeds()
 	uid, _ := e["_creator"].(int64)
 	out["creator"] = c.f.userStub(uid)
@@ -293,8 +290,7 @@ func updateEntry(c *call) *reply {
 	if errs != nil {
 		return validationFailed(errs...)
 	}
-	bump(work, c.now)
-	coll.put(work)
+	coll.putUpdated(work, c.now)
 	c.f.claimAttachments(rec["id"].(int64), atts, c.now)
 	return ok("entry", renderEntry(c, work))
 }

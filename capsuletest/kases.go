@@ -120,12 +120,7 @@ var kaseNulls = []string{"description", "closedOn", "lastContactedAt", "expected
 
 // renderKase is a kase's JSON, with the keys it does not store as null.
 func renderKase(c *call, rec record) any {
-	out := view(rec)
-	for _, k := range kaseNulls {
-		if _, set := out[k]; !set {
-			out[k] = nil
-		}
-	}
+	out := viewWithNulls(rec, kaseNulls...)
 	f := c.f
 	out["party"] = c.partyOrFull(refOf(rec, "party"), "party")
 	out["stage"] = nil

@@ -68,7 +68,7 @@ func (c *call) listScan(key string, coll *collection, keep func(id int64, r reco
 	seen, more := 0, false
 	for _, id := range coll.order {
 		r := coll.items[id]
-		if keep != nil && !keep(id, r) {
+		if !keep(id, r) { // keep is not nil here
 			continue
 		}
 		if seen == start+perPage {

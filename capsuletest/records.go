@@ -172,8 +172,7 @@ func (e *entity) update(c *call) *reply {
 	if commit != nil {
 		commit()
 	}
-	bump(work, c.now)
-	coll.put(work)
+	coll.putUpdated(work, c.now)
 	c.f.emitUpdate(e.singular, rec, work)
 	return ok(e.singular, e.render(c, work))
 }

@@ -108,8 +108,7 @@ func (res *resource) update(c *call) *reply {
 			return validationFailed(errs...)
 		}
 	}
-	bump(work, c.now)
-	coll.put(work)
+	coll.putUpdated(work, c.now)
 	return ok(coll.singular, res.renderer(c)(work))
 }
 

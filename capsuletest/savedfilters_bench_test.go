@@ -3,9 +3,7 @@ package capsuletest_test
 import (
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/capsulecrm-go/capsule/capsuletest"
@@ -19,10 +17,7 @@ import (
 func BenchmarkSavedFilterResults(b *testing.B) {
 	h := capsuletest.Handler(capsuletest.WithSeed(2000), capsuletest.WithToken("bench-token"), capsuletest.WithRateLimit(0, 0))
 	find := func(name string) string {
-		rec := httptest.NewRecorder()
-		r := httptest.NewRequest("GET", "/api/v2/parties/filters", nil)
-		r.Header.Set("Authorization", "Bearer bench-token")
-		h.ServeHTTP(rec, r)
+		rec := benchRequest(h, "GET", "/api/v2/parties/filters", "")
 		var body struct {
 			Filters []struct {
 				ID   int64  `json:"id"`
@@ -52,10 +47,7 @@ func BenchmarkSavedFilterResults(b *testing.B) {
 		b.Run(tc.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				rec := httptest.NewRecorder()
-				r := httptest.NewRequest(tc.method, tc.path, strings.NewReader(tc.body))
-				r.Header.Set("Authorization", "Bearer bench-token")
-				h.ServeHTTP(rec, r)
+				rec := benchRequest(h, tc.method, tc.path, tc.body)
 				if rec.Code != http.StatusOK {
 					b.Fatalf("%s: %d %s", tc.path, rec.Code, rec.Body)
 				}

@@ -60,10 +60,7 @@ func BenchmarkPage(b *testing.B) {
 				}
 				b.ReportAllocs()
 				for b.Loop() {
-					rec := httptest.NewRecorder()
-					r := httptest.NewRequest(tc.method, tc.path, strings.NewReader(tc.body))
-					r.Header.Set("Authorization", "Bearer bench-token")
-					h.ServeHTTP(rec, r)
+					rec := benchRequest(h, tc.method, tc.path, tc.body)
 					if rec.Code != http.StatusOK || strings.Count(rec.Body.String(), `"pictureURL"`) < 100 {
 						b.Fatalf("%s: %d, %d records", tc.path, rec.Code, strings.Count(rec.Body.String(), `"pictureURL"`))
 					}
@@ -71,4 +68,13 @@ func BenchmarkPage(b *testing.B) {
 			})
 		}
 	}
+}
+
+// benchRequest serves one request with bench-token through h (no network).
+func benchRequest(h http.Handler, method, path, body string) *httptest.ResponseRecorder {
+	rec := httptest.NewRecorder()
+	r := httptest.NewRequest(method, path, strings.NewReader(body))
+	r.Header.Set("Authorization", "Bearer bench-token")
+	h.ServeHTTP(rec, r)
+	return rec
 }

@@ -379,7 +379,7 @@ func seedOpportunityRecords(f *fake, sc *seedCtx) {
 }
 
 // dropNulls deletes the keys of rec that hold null, for a record whose
-// renderer writes them back (kaseNulls, entryNulls).
+// renderer writes them back (seeded kases: renderKase, kaseNulls).
 func dropNulls(rec record) {
 	for k, v := range rec {
 		if v == nil {

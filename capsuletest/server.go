@@ -144,7 +144,8 @@ func start(f *fake, hs *httptest.Server) (*Server, error) {
 	return s, nil
 }
 
-// Handler returns the fake as an http.Handler (used by cmd/capsule-fake). The token
+// Handler returns the fake as an http.Handler, for a server of one's own
+// (WithStateFile is not loaded: Listen and NewServer do that). The token
 // of the current user (an administrator's personal token) is the one given by
 // WithToken, or a random one when absent; use NewServer in tests to learn it. REST
 // hooks need a token from the OAuth flow (/oauth/authorise, /oauth/token with

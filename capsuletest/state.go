@@ -128,9 +128,7 @@ func (f *fake) save(w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	f.hooks.mu.Lock()
-	st.Deliveries = slices.Clone(f.hooks.log)
-	f.hooks.mu.Unlock()
+	st.Deliveries = f.deliveries()
 	enc := json.NewEncoder(w)
 	return enc.Encode(st)
 }
@@ -182,10 +180,9 @@ func (f *fake) load(r io.Reader) error {
 
 	f.mu.Lock()
 	for name, c := range f.colls {
-		sc := st.Collections[name]
-		fresh := &collection{name: c.name, singular: c.singular, resource: c.resource, stamped: c.stamped,
-			next: c.next, items: map[int64]record{}, timeIndex: c.timeIndex, searchKey: c.searchKey, pack: c.pack}
-		if _, saved := st.Collections[name]; saved {
+		sc, saved := st.Collections[name]
+		fresh := c.emptied()
+		if saved {
 			fresh.next = sc.Next
 		}
 		for _, rec := range colls[name] {
@@ -210,9 +207,7 @@ func (f *fake) load(r io.Reader) error {
 	f.manual, f.manualNow, f.clockShift = st.Clock.Manual, st.Clock.Now, st.Clock.Shift
 	f.buckets = map[string]*bucket{}
 	f.mu.Unlock()
-	f.hooks.mu.Lock()
-	f.hooks.log = st.Deliveries
-	f.hooks.mu.Unlock()
+	f.setDeliveries(st.Deliveries)
 	return nil
 }
 

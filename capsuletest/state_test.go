@@ -24,6 +24,11 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 	req(t, a, "DELETE", fmt.Sprintf("/parties/%d", id(t, parties[3])), a.Token, nil)
 	a.Restrict("parties", id(t, parties[1]))
 	req(t, a, "POST", "/resthooks", a.AppToken, hookBody("https://hooks.example/saved")).want(t, 201)
+	// a delivery that fails (not a loopback target), for the saved delivery log
+	req(t, a, "POST", "/parties", a.Token, `{"party":{"type":"organisation","name":"Hooked Ltd"}}`).want(t, 201)
+	if !a.WaitDeliveries(5 * time.Second) {
+		t.Fatal("the delivery queue did not drain")
+	}
 	a.AddToken("extra-read-only", true)
 	a.Advance(time.Hour)
 
@@ -37,6 +42,15 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 	}
 	if !b.Now().Equal(a.Now()) {
 		t.Errorf("clock %v, want %v", b.Now(), a.Now())
+	}
+	wantDl, gotDl := a.Deliveries(), b.Deliveries()
+	if len(wantDl) != 1 || len(gotDl) != 1 {
+		t.Fatalf("%d deliveries after load, %d saved; want one", len(gotDl), len(wantDl))
+	}
+	if g, w := gotDl[0], wantDl[0]; g.HookID != w.HookID || g.Event != w.Event || g.TargetURL != w.TargetURL ||
+		!bytes.Equal(g.Body, w.Body) || g.Status != w.Status || g.Err != w.Err || g.Err == "" || !g.At.Equal(w.At) {
+		t.Errorf("delivery after load: hook %d %s %s %d %q at %v, body %s\nwant hook %d %s %s %d %q at %v, body %s",
+			g.HookID, g.Event, g.TargetURL, g.Status, g.Err, g.At, g.Body, w.HookID, w.Event, w.TargetURL, w.Status, w.Err, w.At, w.Body)
 	}
 	paths := []struct{ token, path string }{
 		{a.Token, "/parties?perPage=100&embed=tags,fields"},

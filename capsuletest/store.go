@@ -1,6 +1,7 @@
 package capsuletest
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
@@ -85,6 +86,14 @@ func (f *fake) newCollection(name, singular, resource string, firstID int64) *co
 	return c
 }
 
+// emptied is a collection of c's kind (its names and options, the id
+// counter where c's is) without records or indexes: what Load fills.
+// A new option field of collection is copied here.
+func (c *collection) emptied() *collection {
+	return &collection{name: c.name, singular: c.singular, resource: c.resource, stamped: c.stamped,
+		next: c.next, items: map[int64]record{}, timeIndex: c.timeIndex, searchKey: c.searchKey, pack: c.pack}
+}
+
 // coll returns a registered collection or nil.
 func (f *fake) coll(name string) *collection { return f.colls[name] }
 
@@ -145,12 +154,13 @@ func restrictedDelta(old, rec record) int {
 	return 0
 }
 
-// bump sets updatedAt of a working copy (not stored yet: put indexes it)
-// when it carries one.
-func bump(rec record, now time.Time) {
-	if _, ok := rec["updatedAt"]; ok {
-		rec["updatedAt"] = ts(now)
+// putUpdated stores work, the updated copy of a stored record, with its
+// updatedAt (when it carries one) set to now.
+func (c *collection) putUpdated(work record, now time.Time) {
+	if _, ok := work["updatedAt"]; ok {
+		work["updatedAt"] = ts(now)
 	}
+	c.put(work)
 }
 
 // touch bumps updatedAt when rec, a stored record of c, carries one.
@@ -198,17 +208,7 @@ func compareChange(a, b change) int {
 	if n := strings.Compare(a.at, b.at); n != 0 {
 		return n
 	}
-	return cmpInt(a.id, b.id)
-}
-
-func cmpInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
+	return cmp.Compare(a.id, b.id)
 }
 
 // current reports whether a time index entry is the record's present updatedAt.
@@ -300,11 +300,21 @@ func (f *fake) remove(c *collection, id int64, now time.Time) bool {
 }
 
 // view is the public JSON of rec: a shallow copy without "_" keys.
-func view(rec record) record {
+func view(rec record) record { return viewWithNulls(rec) }
+
+// viewWithNulls is view(rec) with each key of nulls that rec does not store
+// set to null: compact records (seeded kases and notes, tasks) leave out
+// the keys that are null, and render them all the same.
+func viewWithNulls(rec record, nulls ...string) record {
 	out := make(record, len(rec))
 	for k, v := range rec {
 		if !strings.HasPrefix(k, "_") {
 			out[k] = v
+		}
+	}
+	for _, k := range nulls {
+		if _, set := out[k]; !set {
+			out[k] = nil
 		}
 	}
 	return out

@@ -94,12 +94,7 @@ func renderTask(c *call, t record) any {
 }
 
 func renderTaskEmbeds(c *call, t record, emb map[string]bool) any {
-	out := view(t)
-	for _, k := range taskNulls {
-		if _, set := out[k]; !set {
-			out[k] = nil
-		}
-	}
+	out := viewWithNulls(t, taskNulls...)
 	out["active"] = true // always: not stored, a track's task would need a map twice the size
 	cid, _ := t["_category"].(int64)
 	out["category"] = c.f.categoryRef(cid)
@@ -497,8 +492,7 @@ func updateTask(c *call) *reply {
 	if onlyStatus && len(in) == 1 && work["status"] == rec["status"] {
 		return ok("task", renderTask(c, rec))
 	}
-	bump(work, c.now)
-	coll.put(work)
+	coll.putUpdated(work, c.now)
 	c.f.emit("task/updated", work)
 	if work["status"] == "COMPLETED" && rec["status"] != "COMPLETED" {
 		c.f.emit("task/completed", work)

@@ -18,6 +18,7 @@ import (
 
 type fakeProc struct {
 	base, root string // API base URL; scheme://host
+	token      string // the administrator's token, as printed
 	cancel     func()
 	done       chan error
 }
@@ -32,7 +33,7 @@ func start(t *testing.T, args ...string) *fakeProc {
 	go func() { p.done <- run(ctx, append([]string{"-addr", "127.0.0.1:0"}, args...), &out, ready) }()
 	select {
 	case info := <-ready:
-		p.base = info[0]
+		p.base, p.token = info[0], info[1]
 		p.root = strings.TrimSuffix(info[0], "/api/v2")
 	case err := <-p.done:
 		t.Fatalf("run ended early: %v\n%s", err, out.String())
@@ -208,6 +209,10 @@ func TestControlAPIOverPlainHTTP(t *testing.T) {
 	if len(dl) != 1 || dl[0].(map[string]any)["event"] != "party/created" || dl[0].(map[string]any)["ok"] != true {
 		t.Errorf("deliveries %v", dl)
 	}
+	must(t, 204, "DELETE", ctl+"deliveries", "ctl", "")
+	if n := count(must(t, 200, "GET", ctl+"deliveries", "ctl", ""), "deliveries"); n != 0 {
+		t.Errorf("%d deliveries after DELETE", n)
+	}
 
 	// state: saved on a call and on exit, loaded at the next start
 	if got := must(t, 200, "POST", ctl+"state/save", "ctl", "")["saved"]; got != state {
@@ -231,6 +236,58 @@ func TestControlAPIOverPlainHTTP(t *testing.T) {
 	}
 }
 
+// TestControlOneShotFaults: failNext, dropNext and latency over the control
+// API, each answered in the fault state and applied to the next request only;
+// a body with one bad value applies nothing.
+func TestControlOneShotFaults(t *testing.T) {
+	p := start(t, "-token", "tok", "-control-token", "ctl", "-rate-limit", "0")
+	ctl := p.root + "/_fake/faults"
+	site := func() (int, error) { status, _, err := call(t, "GET", p.base+"/site", "tok", ""); return status, err }
+
+	for _, body := range []string{`{"failNext":1}`, `{"failNext":1,"failStatus":200}`, `{"latency":"-1s"}`,
+		`{"latency":"soon"}`, `{"failNext":1,"failStatus":503,"latency":"later"}`, `{"dropNext":"one"}`} {
+		must(t, 400, "POST", ctl, "ctl", body)
+	}
+	if status, err := site(); err != nil || status != 200 {
+		t.Fatalf("after refused fault bodies: %d %v, want 200", status, err)
+	}
+
+	if m := must(t, 200, "POST", ctl, "ctl", `{"failNext":1,"failStatus":502}`); m["failNext"] != 1.0 {
+		t.Errorf("answer %v, want failNext 1", m)
+	}
+	status, _, err := call(t, "GET", p.base+"/site", "tok", "")
+	if err != nil || status != 502 {
+		t.Errorf("failed request: %d %v, want 502", status, err)
+	}
+	if status, err := site(); err != nil || status != 200 {
+		t.Errorf("after the failure: %d %v, want 200", status, err)
+	}
+
+	if m := must(t, 200, "POST", ctl, "ctl", `{"dropNext":1}`); m["dropNext"] != 1.0 {
+		t.Errorf("answer %v, want dropNext 1", m)
+	}
+	if _, err := site(); err == nil {
+		t.Error("the dropped connection answered")
+	}
+	if status, err := site(); err != nil || status != 200 {
+		t.Errorf("after the drop: %d %v, want 200", status, err)
+	}
+
+	if m := must(t, 200, "POST", ctl, "ctl", `{"latency":"150ms"}`); m["latency"] != "150ms" {
+		t.Errorf("answer %v, want latency 150ms", m)
+	}
+	begin := time.Now()
+	if status, err := site(); err != nil || status != 200 {
+		t.Errorf("with latency: %d %v", status, err)
+	}
+	if d := time.Since(begin); d < 150*time.Millisecond {
+		t.Errorf("answered after %v, want at least the 150ms latency", d)
+	}
+	if m := must(t, 200, "POST", ctl, "ctl", `{"latency":"0s"}`); m["latency"] != "0s" {
+		t.Errorf("answer %v, want latency 0s", m)
+	}
+}
+
 func TestControlOffWithoutToken(t *testing.T) {
 	p := start(t, "-token", "tok")
 	if status, _, _ := call(t, "GET", p.root+"/_fake/clock", "", ""); status != 404 {
@@ -238,6 +295,16 @@ func TestControlOffWithoutToken(t *testing.T) {
 	}
 	p2 := start(t, "-control-token", "ctl")
 	must(t, 409, "POST", p2.root+"/_fake/state/save", "ctl", "")
+}
+
+// TestRandomToken: without -token the administrator's token is a fresh
+// capsule-fake- one, accepted, and another on each start.
+func TestRandomToken(t *testing.T) {
+	p, p2 := start(t), start(t)
+	if !strings.HasPrefix(p.token, "capsule-fake-") || len(p.token) != len("capsule-fake-")+32 || p.token == p2.token {
+		t.Errorf("tokens %q and %q, want two different capsule-fake- and 32 hex digits", p.token, p2.token)
+	}
+	must(t, 200, "GET", p.base+"/site", p.token, "")
 }
 
 func listen(t *testing.T) net.Listener {

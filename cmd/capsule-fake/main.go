@@ -105,6 +105,11 @@ func run(ctx context.Context, args []string, out io.Writer, ready chan<- [2]stri
 	if *faultRate < 0 || *faultRate > 1 {
 		return bad("-fault-rate %v: want 0 to 1", *faultRate)
 	}
+	if *token == "" {
+		b := make([]byte, 16)
+		_, _ = rand.Read(b)
+		*token = "capsule-fake-" + hex.EncodeToString(b)
+	}
 	opts := []capsuletest.Option{
 		capsuletest.WithSeed(*seed), capsuletest.WithToken(*token), capsuletest.WithRateLimit(*rateLimit, *rateWindow),
 		capsuletest.WithRequestLog(*requestLog),
@@ -125,11 +130,6 @@ func run(ctx context.Context, args []string, out io.Writer, ready chan<- [2]stri
 		if o.value != "" {
 			opts = append(opts, o.opt(o.value))
 		}
-	}
-	if *token == "" {
-		b := make([]byte, 16)
-		_, _ = rand.Read(b)
-		opts = append(opts, capsuletest.WithToken("capsule-fake-"+hex.EncodeToString(b)))
 	}
 	srv, err := capsuletest.Listen(*addr, opts...)
 	if err != nil {
