@@ -74,7 +74,8 @@ func (f *fake) saveStateFile() error {
 }
 
 // reset replaces the store with a freshly seeded one of n parties (the
-// server's tokens, faults and clock stay).
+// server's tokens, its OAuth grants (refresh tokens, pending codes), faults
+// and clock stay).
 func (f *fake) reset(n int) error {
 	cfg := f.cfg
 	cfg.seed, cfg.stateFile = max(n, 0), ""
@@ -83,13 +84,13 @@ func (f *fake) reset(n int) error {
 		return err
 	}
 	f.mu.Lock()
-	manual, manualNow, shift := f.manual, f.manualNow, f.clockShift
+	manual, manualNow, shift, grants := f.manual, f.manualNow, f.clockShift, f.oauthState
 	f.mu.Unlock()
 	if err := f.load(&buf); err != nil {
 		return err
 	}
 	f.mu.Lock()
-	f.manual, f.manualNow, f.clockShift = manual, manualNow, shift
+	f.manual, f.manualNow, f.clockShift, f.oauthState = manual, manualNow, shift, grants
 	f.mu.Unlock()
 	return nil
 }

@@ -235,3 +235,41 @@ func TestOAuthRevokeAndExpire(t *testing.T) {
 	}
 	req(t, srv, "GET", "/site", access, nil).want(t, 401)
 }
+
+// TestControlResetKeepsOAuthGrants resets the store through the control API
+// between a code exchange and a refresh: the access token still works, the
+// refresh token is still good once, and the store is the fresh seed (a
+// category created before the reset is gone).
+func TestControlResetKeepsOAuthGrants(t *testing.T) {
+	srv := newServer(t, capsuletest.WithControl("ctl-token"))
+	code := authorise(t, srv, authQuery()).Get("code")
+	tok := postToken(t, srv, url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {"https://app.example/cb"}}, true)
+	if tok.status != 200 {
+		t.Fatalf("code exchange %d %v", tok.status, tok.body)
+	}
+	access, refresh := tok.body["access_token"].(string), tok.body["refresh_token"].(string)
+	req(t, srv, "POST", "/categories", access, `{"category":{"name":"BeforeReset"}}`).want(t, 201)
+
+	r, _ := http.NewRequest("POST", srv.URL+"/_fake/reset", nil)
+	r.Header.Set("Authorization", "Bearer ctl-token")
+	res, err := srv.Client().Do(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Fatalf("reset: %d", res.StatusCode)
+	}
+
+	cats := req(t, srv, "GET", "/categories", access, nil).want(t, 200)
+	if strings.Contains(string(cats.raw), "BeforeReset") {
+		t.Errorf("the reset kept a record: %s", cats.raw)
+	}
+	again := postToken(t, srv, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {refresh}}, false)
+	if again.status != 200 {
+		t.Fatalf("refresh after reset: %d %v", again.status, again.body)
+	}
+	if s, _ := again.body["access_token"].(string); s == "" || s == access {
+		t.Errorf("refresh after reset gave %v", again.body)
+	}
+}
