@@ -119,6 +119,7 @@ func Sync(ctx context.Context, c *capsule.Client, st Store, opts Options) (*Summ
 		return nil, err
 	}
 	defer release()
+	defer s.closeStmts()
 	if err := s.createBase(ctx); err != nil {
 		return nil, fmt.Errorf("creating the mirror's tables: %s", oneLine(err))
 	}
@@ -253,7 +254,7 @@ func (r *run) prepare(ctx context.Context, types []Type) error {
 	if err != nil {
 		return err
 	}
-	return r.s.markInOrder(ctx, all)
+	return r.s.prepareInserts(ctx, all)
 }
 
 func (r *run) syncType(ctx context.Context, t Type) error {
