@@ -330,19 +330,46 @@ func (s *store) deleteIDs(ctx context.Context, tx *txn, tables [][2]string, ids 
 	if len(ids) == 0 {
 		return nil
 	}
-	var list strings.Builder
-	for i, id := range ids {
-		if i > 0 {
-			list.WriteByte(',')
-		}
-		list.WriteString(strconv.FormatInt(id, 10))
-	}
+	list := idList(ids)
 	var b strings.Builder
 	for _, t := range tables {
-		b.WriteString("DELETE FROM " + s.d.quote(t[0]) + " WHERE " + s.d.quote(t[1]) + " IN (" + list.String() + ");")
+		b.WriteString("DELETE FROM " + s.d.quote(t[0]) + " WHERE " + s.d.quote(t[1]) + " IN (" + list + ");")
 	}
 	_, err := tx.ExecContext(ctx, b.String())
 	return err
+}
+
+// presentIDs returns those of ids that are in table's id column.
+func (s *store) presentIDs(ctx context.Context, tx *txn, table string, ids []int64) ([]int64, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	rows, err := tx.QueryContext(ctx, "SELECT id FROM "+s.d.quote(table)+" WHERE id IN ("+idList(ids)+")")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// idList is ids written as SQL integers, comma-separated.
+func idList(ids []int64) string {
+	var b strings.Builder
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.FormatInt(id, 10))
+	}
+	return b.String()
 }
 
 // writeError is a failed write into table; it keeps the driver's error
