@@ -143,20 +143,7 @@ func Sync(ctx context.Context, c *capsule.Client, st Store, opts Options) (*Summ
 	if r.meta, err = s.readMeta(ctx, s.db); err != nil {
 		return r.sum, err
 	}
-	// A run that stopped at its budget left the types it did not finish:
-	// the next run does those, so that a small budget still gets through
-	// every type, a run at a time.
-	if p := r.meta["pending"]; p != "" {
-		var rest []Type
-		for _, t := range strings.Split(p, ",") {
-			if slices.Contains(types, Type(t)) {
-				rest = append(rest, Type(t))
-			}
-		}
-		if len(rest) > 0 {
-			types = rest
-		}
-	}
+	types = pendingFirst(r.meta, types)
 	if err := r.prepare(ctx, types); err != nil {
 		if errors.Is(err, errStopped) {
 			r.sum.Stopped = true
@@ -175,6 +162,92 @@ func Sync(ctx context.Context, c *capsule.Client, st Store, opts Options) (*Summ
 		}
 	}
 	return r.sum, s.deleteMeta(ctx, s.db, "pending")
+}
+
+// pendingFirst is the types a run does: a run that stopped at its budget
+// left the types it did not finish, and the next run does those, so that a
+// small budget still gets through every type, a run at a time.
+func pendingFirst(meta map[string]string, types []Type) []Type {
+	p := meta["pending"]
+	if p == "" {
+		return types
+	}
+	var rest []Type
+	for _, t := range strings.Split(p, ",") {
+		if slices.Contains(types, Type(t)) {
+			rest = append(rest, Type(t))
+		}
+	}
+	if len(rest) > 0 {
+		return rest
+	}
+	return types
+}
+
+// Estimate is about the number of requests a Sync of st with opts would
+// send, from what the mirror holds, without writing anything: a type read
+// in full costs a request per 100 of the rows it holds (the small types
+// alike), a change feed two (more when over 100 records changed), and each
+// of parties, opportunities and kases one read of its field definitions.
+// ok is false when a type of the run has yet to be read in full for the
+// first time or a full read of it is under way: Capsule's lists do not say
+// how many records they hold, so no estimate would be honest.
+func Estimate(ctx context.Context, st Store, opts Options) (requests int64, ok bool, err error) {
+	s := st.base()
+	tables, err := s.tables(ctx)
+	if err != nil {
+		return 0, false, err
+	}
+	if !tables[metaTable] {
+		return 0, false, nil
+	}
+	meta, err := s.readMeta(ctx, s.db)
+	if err != nil {
+		return 0, false, err
+	}
+	types := opts.Types
+	if types == nil {
+		types = DefaultTypes
+	}
+	count := func(table string) (int64, bool, error) {
+		if !tables[table] {
+			return 0, false, nil
+		}
+		var n int64
+		err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM "+s.d.quote(table)).Scan(&n)
+		return n, err == nil, err
+	}
+	pagesOf := func(n int64) int64 { return max(1, (n+capsule.MaxPerPage-1)/capsule.MaxPerPage) }
+	for _, t := range pendingFirst(meta, types) {
+		if t.Entity() != "" {
+			requests++
+		}
+		_, cursor := meta["cursor:"+string(t)]
+		if _, under := meta["full:"+string(t)]; under {
+			return 0, false, nil
+		}
+		switch {
+		case t.Entity() != "" && cursor && !opts.Full:
+			requests += 2
+		case t == Users || t == Teams:
+			requests++
+		default:
+			table := string(t)
+			if t == Milestones {
+				// The pipelines, then each one's milestones.
+				table = string(Pipelines)
+			}
+			n, had, err := count(table)
+			if err != nil || !had || (t.Entity() != "" && !cursor) {
+				return 0, false, err
+			}
+			requests += pagesOf(n)
+			if t == Milestones {
+				requests += n
+			}
+		}
+	}
+	return requests, true, nil
 }
 
 // lockWait is how long Sync waits for the lock before it refuses: long
