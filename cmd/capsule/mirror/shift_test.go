@@ -116,7 +116,7 @@ func waitForPages(n int) func(<-chan fetchedPage) {
 
 func TestTakeReady(t *testing.T) {
 	page := func(n, next int) fetchedPage {
-		return fetchedPage{resp: &capsule.Response{NextPage: next}}
+		return fetchedPage{page: &capsule.Page[any]{Response: &capsule.Response{NextPage: next}}}
 	}
 	fill := func(ps ...fetchedPage) chan fetchedPage {
 		ch := make(chan fetchedPage, 8)
@@ -132,7 +132,7 @@ func TestTakeReady(t *testing.T) {
 				out = append(out, -1)
 				continue
 			}
-			out = append(out, p.resp.NextPage)
+			out = append(out, p.page.Response.NextPage)
 		}
 		return out
 	}

@@ -475,7 +475,7 @@ func (r *run) syncPaged(ctx context.Context, t Type, cursor bool) error {
 		}
 		return r.s.setMeta(ctx, tx, "cursor:"+string(t), string(cur))
 	}
-	fetched, stop := r.prefetch(ctx, t, listOptions(t, st.Page, time.Time{}), pages(r.c, t))
+	fetched, stop := r.prefetch(ctx, listOptions(t, st.Page, time.Time{}), pages(r.c, t))
 	defer stop()
 	for f := range fetched {
 		if r.opts.beforeGroup != nil {
@@ -493,11 +493,19 @@ func (r *run) syncPaged(ctx context.Context, t Type, cursor bool) error {
 				break
 			}
 			if next == 1 {
-				st.Since = feedStart(clientStart, g.resp)
+				st.Since = feedStart(clientStart, g.page.Response)
 			}
-			rows = append(rows, g.rows...)
-			next = g.resp.NextPage
+			for _, rec := range g.page.Items {
+				row, err := r.schema.Rows(t, *rec)
+				if err != nil {
+					return err
+				}
+				rows = append(rows, row)
+			}
+			next = g.page.Response.NextPage
 		}
+		// The decoded records are garbage from here: the write holds only
+		// their rows.
 		group, f = nil, fetchedPage{}
 		if next != first {
 			rows = lastOfEach(rows)
@@ -571,7 +579,7 @@ func (r *run) groupMax() int {
 func takeReady(f fetchedPage, fetched <-chan fetchedPage, most int) []fetchedPage {
 	group := []fetchedPage{f}
 	for len(group) < most {
-		if last := group[len(group)-1]; last.err != nil || last.resp.NextPage == 0 {
+		if last := group[len(group)-1]; last.err != nil || last.page.Response.NextPage == 0 {
 			break
 		}
 		select {
@@ -604,47 +612,31 @@ func lastOfEach(rows []Rows) []Rows {
 	return out
 }
 
-// fetchedPage is a page read ahead of its writing: its records' rows.
+// fetchedPage is a page read ahead of its writing.
 type fetchedPage struct {
-	rows []Rows
-	resp *capsule.Response
+	page *capsule.Page[any]
 	err  error
 }
 
-// prefetch reads the pages of a list of t on a goroutine of its own, ahead
-// of the loop that writes them, so that reading and writing overlap. It
-// turns each page into rows as it comes, so that the decoded records are
-// garbage before the next page is read; it runs at most groupMax pages
-// ahead (one fewer in the channel, one waiting to be sent), which
-// takeReady writes together: however long the list, at most twice that
-// many pages' rows live at once.
+// prefetch reads the pages of a list on a goroutine of its own, ahead of
+// the loop that writes them, so that reading and writing overlap. It runs
+// at most maxGroup pages ahead (maxGroup-1 in the channel, one waiting to
+// be sent), which takeReady writes together: however long the list, at
+// most twice maxGroup pages live at once.
 // It stops after the last page, after an error, and before a request the
 // run's budget has no room for. stop ends it and waits for it.
-func (r *run) prefetch(ctx context.Context, t Type, opts *capsule.ListOptions, read capsule.PageFunc[any]) (<-chan fetchedPage, func()) {
+func (r *run) prefetch(ctx context.Context, opts *capsule.ListOptions, read capsule.PageFunc[any]) (<-chan fetchedPage, func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	ch := make(chan fetchedPage, r.groupMax()-1)
 	go func() {
 		defer close(ch)
 		for page, err := range capsule.Pages(ctx, opts, read) {
-			f := fetchedPage{err: err}
-			if err == nil {
-				f.resp = page.Response
-				f.rows = make([]Rows, 0, len(page.Items))
-				for _, rec := range page.Items {
-					row, err := r.schema.Rows(t, *rec)
-					if err != nil {
-						f.err = err
-						break
-					}
-					f.rows = append(f.rows, row)
-				}
-			}
 			select {
-			case ch <- f:
+			case ch <- fetchedPage{page, err}:
 			case <-ctx.Done():
 				return
 			}
-			if f.err != nil || f.resp.NextPage == 0 || !r.budgetLeft() {
+			if err != nil || page.Response.NextPage == 0 || !r.budgetLeft() {
 				return
 			}
 		}
