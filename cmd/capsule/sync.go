@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -36,8 +37,10 @@ stands for: a run killed at any moment is finished by the next one.
 installed) or a PostgreSQL DSN, postgres://USER@HOST/DB?search_path=SCHEMA.
 Requests are paced to last the rate-limit window (not with --fake);
 --max-requests stops the run cleanly after N requests, and the next run goes
-on from there. On a terminal a progress bar counts the requests (with the
-time left when --max-requests gives their total). The run ends with a line on
+on from there. On a terminal a progress bar counts the requests, with the
+time left once the mirror holds the account (a later run: estimated from
+its rows) or when --max-requests bounds them; a first run, of an account
+whose size Capsule does not give, counts on. The run ends with a line on
 stderr: the requests it sent, the rows it wrote and the rate budget left.`,
 		Example: "  capsule sync\n  capsule sync --db postgres://me@localhost/crm --types parties,opportunities\n  capsule sync --max-requests 500",
 		Args:    exactArgs(),
@@ -58,17 +61,30 @@ stderr: the requests it sent, the rows it wrote and the rate budget left.`,
 				return fmt.Errorf("sync: %w", err)
 			}
 			defer st.Close()
-			// The bar counts requests: with --max-requests their total is
-			// known, and so the time left; without it the bar counts on.
+			// The bar counts requests, and shows the time left when their
+			// total is known: estimated from what the mirror holds (not on
+			// a first run: Capsule does not say how many records it has),
+			// and at most --max-requests.
 			total := int64(-1)
-			if maxRequests > 0 {
+			if est, ok, err := mirror.Estimate(ctx, st, mirror.Options{Types: ts, Full: full}); err == nil && ok {
+				total = est
+			}
+			if maxRequests > 0 && (total < 0 || maxRequests < total) {
 				total = maxRequests
 			}
 			bar := a.progressOf(total, "sync", "requests")
 			defer bar.Finish()
 			counter := &mirror.Counter{}
+			var mu sync.Mutex
 			observe := func(ev capsule.RequestEvent) {
 				counter.Observe(ev)
+				mu.Lock()
+				defer mu.Unlock()
+				// More changed than the estimate had: the total grows.
+				if n := counter.Requests(); total >= 0 && n > total {
+					total = n
+					bar.SetTotal(n)
+				}
 				bar.Add(1)
 			}
 			// Pacing spreads the requests over the rate-limit window; the

@@ -269,3 +269,27 @@ func TestSyncProgressOnATerminal(t *testing.T) {
 	assert.Regexp(t, `capsule: sync: 10 requests, \d+ rows written, 0 records removed, \d+ requests left in the rate budget; stopped at --max-requests: run it again to go on\n$`, out)
 	assert.Empty(t, stdout.String())
 }
+
+// TestSyncProgressShowsTheTimeLeft checks that a later run's bar has a
+// total, the requests Estimate gives, and so the time left; a first run's
+// bar counts on.
+func TestSyncProgressShowsTheTimeLeft(t *testing.T) {
+	srv := newServer(t, fastWindow)
+	srv.SetLatency(40 * time.Millisecond)
+	db := "sqlite:" + filepath.Join(t.TempDir(), "t.db")
+	env := map[string]string{"CAPSULE_TOKEN": srv.Token, "CAPSULE_BASE_URL": srv.BaseURL, "HOME": t.TempDir()}
+	run := func() string {
+		var stdout, stderr bytes.Buffer
+		code := runWith(t.Context(), []string{"sync", "--db", db, "--types", "parties,users,teams"},
+			strings.NewReader(""), &stdout, &stderr, func(k string) string { return env[k] }, terminals{stderr: true})
+		require.Equal(t, exitOK, code, stderr.String())
+		return stderr.String()
+	}
+	first := run()
+	assert.Regexp(t, `\(\d+/-, \d+ requests/s\)`, first, "a first run counts")
+	assert.NotRegexp(t, `\(\d+/\d+, `, first, "a first run has no total")
+	// parties: the definitions and the change feed's two; users; teams.
+	later := run()
+	assert.Regexp(t, `\(\d/5, \d+ requests/s\) \[\d+s:\d+s\]`, later, "the estimate is the total, with the time left")
+	assert.Regexp(t, `capsule: sync: 5 requests, `, later)
+}

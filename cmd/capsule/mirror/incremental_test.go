@@ -172,3 +172,34 @@ func TestRenamedAndRemovedDefinitionsKeepTheirColumns(t *testing.T) {
 		assert.Positive(t, filledNew)
 	})
 }
+
+// TestEstimateIsTheRequestsOfTheRun checks that Estimate refuses to guess
+// before a first full read, and then gives the requests the next run
+// sends: an incremental run, a full one, and one with a type never read.
+func TestEstimateIsTheRequestsOfTheRun(t *testing.T) {
+	eachBackend(t, func(t *testing.T, dsn string) {
+		srv := newServer(t)
+		st := open(t, dsn)
+		_, ok, err := Estimate(t.Context(), st, Options{})
+		require.NoError(t, err)
+		assert.False(t, ok, "an empty database: no estimate")
+		first := syncOnce(t, srv, dsn, Options{Counter: &Counter{}})
+		for _, opts := range []Options{{}, {Full: true}, {Types: []Type{Parties, Users, Milestones}, Full: true}} {
+			want, ok, err := Estimate(t.Context(), st, opts)
+			require.NoError(t, err)
+			require.True(t, ok, "%+v", opts)
+			opts.Counter = &Counter{}
+			got := syncOnce(t, srv, dsn, opts)
+			assert.Equal(t, want, got.Requests, "%+v", opts)
+			assert.LessOrEqual(t, want, first.Requests)
+		}
+		_, ok, err = Estimate(t.Context(), st, Options{Types: []Type{Entries}})
+		require.NoError(t, err)
+		assert.False(t, ok, "entries never read")
+		stopped := syncOnce(t, srv, dsn, Options{Types: []Type{Parties}, Full: true, MaxRequests: 2, Counter: &Counter{}})
+		require.True(t, stopped.Stopped)
+		_, ok, err = Estimate(t.Context(), st, Options{})
+		require.NoError(t, err)
+		assert.False(t, ok, "a full read of parties under way")
+	})
+}

@@ -70,43 +70,9 @@ type store struct {
 	// prepare, when set, readies the database for writing, once locked.
 	prepare func(ctx context.Context, db *sql.DB) error
 
-	// inOrder are the tables whose columns in the database are the
-	// schema's, in its order, so that SQLite's inserts need not name them
-	// (see markInOrder). Only the sync writes it, under its lock.
-	inOrder map[string]bool
-}
-
-// markInOrder records which of tables have in the database exactly the
-// schema's columns in its order. An insert into one of those leaves out
-// the column list, a quarter of the SQL that modernc.org/sqlite parses again
-// at each execution; a table with another order (a column kept for a
-// removed custom field, one added later) names its columns.
-func (s *store) markInOrder(ctx context.Context, tables []*Table) error {
-	s.inOrder = map[string]bool{}
-	if s.d.copy != nil {
-		return nil
-	}
-	for _, t := range tables {
-		rows, err := s.db.QueryContext(ctx, `SELECT name FROM pragma_table_info(?) ORDER BY cid`, t.Name)
-		if err != nil {
-			return err
-		}
-		var names []string
-		for rows.Next() {
-			var n string
-			if err := rows.Scan(&n); err != nil {
-				rows.Close()
-				return err
-			}
-			names = append(names, n)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		s.inOrder[t.Name] = slices.Equal(names, t.ColumnNames())
-	}
-	return nil
+	// stmts are the inserts prepared for the sync under way, by their
+	// SQL (see prepareInserts); closed when it ends.
+	stmts map[string]*sql.Stmt
 }
 
 func (s *store) DB() *sql.DB    { return s.db }
@@ -314,6 +280,7 @@ func (s *store) ensureTable(ctx context.Context, tx *txn, t *Table, existing map
 			keys[i] = q(k)
 		}
 		b.WriteString(", PRIMARY KEY (" + strings.Join(keys, ", ") + "))")
+		b.WriteString(s.d.tableOptions(t))
 		_, err := tx.ExecContext(ctx, b.String())
 		return err
 	}
@@ -339,8 +306,10 @@ func (s *store) inTx(ctx context.Context, fn func(tx *txn) error) error {
 	if err != nil {
 		return err
 	}
+	// Rolled back however fn ends, a panic included: closing the
+	// connection under an open transaction would wait for it forever.
+	defer tx.Rollback()
 	if err := fn(&txn{Tx: tx, conn: conn}); err != nil {
-		_ = tx.Rollback()
 		return err
 	}
 	return tx.Commit()
@@ -353,10 +322,6 @@ type txn struct {
 	conn *sql.Conn
 }
 
-// maxParams bounds the parameters of one statement (SQLite allows 32766,
-// PostgreSQL 65535).
-const maxParams = 30000
-
 // deleteIDs deletes the rows whose column is one of ids from each of the
 // tables (name → id column), in one round trip: the ids are integers, so
 // they are written into the statements, which then need no parameters and
@@ -365,25 +330,47 @@ func (s *store) deleteIDs(ctx context.Context, tx *txn, tables [][2]string, ids 
 	if len(ids) == 0 {
 		return nil
 	}
-	var list strings.Builder
-	for i, id := range ids {
-		if i > 0 {
-			list.WriteByte(',')
-		}
-		list.WriteString(strconv.FormatInt(id, 10))
-	}
+	list := idList(ids)
 	var b strings.Builder
 	for _, t := range tables {
-		b.WriteString("DELETE FROM " + s.d.quote(t[0]) + " WHERE " + s.d.quote(t[1]) + " IN (" + list.String() + ");")
+		b.WriteString("DELETE FROM " + s.d.quote(t[0]) + " WHERE " + s.d.quote(t[1]) + " IN (" + list + ");")
 	}
 	_, err := tx.ExecContext(ctx, b.String())
 	return err
 }
 
-// rowAtATimeColumns is the width from which SQLite gets a row a
-// statement: a page of a narrow child table (tags, email addresses) goes in
-// one statement, whose parse costs less than a statement per row.
-const rowAtATimeColumns = 8
+// presentIDs returns those of ids that are in table's id column.
+func (s *store) presentIDs(ctx context.Context, tx *txn, table string, ids []int64) ([]int64, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	rows, err := tx.QueryContext(ctx, "SELECT id FROM "+s.d.quote(table)+" WHERE id IN ("+idList(ids)+")")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// idList is ids written as SQL integers, comma-separated.
+func idList(ids []int64) string {
+	var b strings.Builder
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.FormatInt(id, 10))
+	}
+	return b.String()
+}
 
 // writeError is a failed write into table; it keeps the driver's error
 // for errors.As (SQLite's conflict test).
@@ -395,14 +382,12 @@ type writeError struct {
 func (e *writeError) Error() string { return "writing " + e.table + ": " + oneLine(e.err) }
 func (e *writeError) Unwrap() error { return e.err }
 
-// insert writes rows (values in t's column order) into t, many a statement.
+// insert writes rows (values in t's column order) into t: in PostgreSQL by
+// COPY, in SQLite a row a statement, through an insert prepared once for
+// the whole sync (SQLite is in the process: a row costs a call, not a
+// round trip, and a statement of many rows would be parsed again at each
+// page).
 func (s *store) insert(ctx context.Context, tx *txn, t *Table, rows [][]any) error {
-	ncol := len(t.Columns)
-	per := max(1, maxParams/ncol)
-	cols := make([]string, ncol)
-	for i, c := range t.Columns {
-		cols[i] = s.d.quote(c.Name)
-	}
 	if s.d.copy != nil {
 		names := t.ColumnNames()
 		vals := make([][]any, len(rows))
@@ -418,53 +403,81 @@ func (s *store) insert(ctx context.Context, tx *txn, t *Table, rows [][]any) err
 		}
 		return nil
 	}
-	head := "INSERT INTO " + s.d.quote(t.Name) + " (" + strings.Join(cols, ", ") + ") VALUES "
-	if s.inOrder[t.Name] {
-		head = "INSERT INTO " + s.d.quote(t.Name) + " VALUES "
+	stmt, err := s.insertStmt(ctx, tx, t)
+	if err != nil {
+		return &writeError{t.Name, err}
 	}
-	if s.d.rowAtATime && (len(t.Columns) > rowAtATimeColumns || len(rows) < 4) {
-		marks := strings.TrimSuffix(strings.Repeat("?,", ncol), ",")
-		stmt, err := tx.PrepareContext(ctx, head+"("+marks+")")
-		if err != nil {
+	// The rows are executed without the cancellation, which the driver
+	// would watch with a goroutine a statement; the loop checks it instead.
+	run := context.WithoutCancel(ctx)
+	args := make([]any, len(t.Columns))
+	for _, row := range rows {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		for j, v := range row {
+			args[j] = s.d.value(t.Columns[j].Kind, v)
+		}
+		if _, err := stmt.ExecContext(run, args...); err != nil {
 			return &writeError{t.Name, err}
 		}
-		defer stmt.Close()
-		args := make([]any, ncol)
-		for _, row := range rows {
-			for j, v := range row {
-				args[j] = s.d.value(t.Columns[j].Kind, v)
-			}
-			if _, err := stmt.ExecContext(ctx, args...); err != nil {
-				return &writeError{t.Name, err}
-			}
-		}
-		return nil
-	}
-	for len(rows) > 0 {
-		n := min(len(rows), per)
-		var b strings.Builder
-		b.WriteString(head)
-		args := make([]any, 0, n*ncol)
-		for i, row := range rows[:n] {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteByte('(')
-			for j, v := range row {
-				if j > 0 {
-					b.WriteByte(',')
-				}
-				b.WriteString(s.d.param(len(args) + 1))
-				args = append(args, s.d.value(t.Columns[j].Kind, v))
-			}
-			b.WriteByte(')')
-		}
-		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
-			return &writeError{t.Name, err}
-		}
-		rows = rows[n:]
 	}
 	return nil
+}
+
+// insertSQL is the insert of a row into t. It names the columns, so that a
+// table whose columns in the database are in another order (one kept for a
+// removed custom field, one added later) takes the same rows.
+func (s *store) insertSQL(t *Table) string {
+	cols := make([]string, len(t.Columns))
+	marks := make([]string, len(t.Columns))
+	for i, c := range t.Columns {
+		cols[i], marks[i] = s.d.quote(c.Name), s.d.param(i+1)
+	}
+	return "INSERT INTO " + s.d.quote(t.Name) + " (" + strings.Join(cols, ", ") + ") VALUES (" + strings.Join(marks, ", ") + ")"
+}
+
+// prepareInserts prepares the inserts of tables for the sync under way,
+// outside any transaction (the pool has one connection, which a
+// transaction holds); each transaction then runs them on its connection
+// without parsing them again.
+func (s *store) prepareInserts(ctx context.Context, tables []*Table) error {
+	if s.d.copy != nil {
+		return nil
+	}
+	if s.stmts == nil {
+		s.stmts = map[string]*sql.Stmt{}
+	}
+	for _, t := range tables {
+		q := s.insertSQL(t)
+		if _, ok := s.stmts[q]; ok {
+			continue
+		}
+		st, err := s.db.PrepareContext(ctx, q)
+		if err != nil {
+			return fmt.Errorf("preparing the insert into %s: %s", t.Name, oneLine(err))
+		}
+		s.stmts[q] = st
+	}
+	return nil
+}
+
+// insertStmt is the insert into t for the transaction tx: the one
+// prepareInserts prepared, or one prepared now for tx alone.
+func (s *store) insertStmt(ctx context.Context, tx *txn, t *Table) (*sql.Stmt, error) {
+	q := s.insertSQL(t)
+	if st, ok := s.stmts[q]; ok {
+		return tx.StmtContext(ctx, st), nil
+	}
+	return tx.PrepareContext(ctx, q)
+}
+
+// closeStmts closes the statements prepareInserts prepared.
+func (s *store) closeStmts() {
+	for _, st := range s.stmts {
+		st.Close()
+	}
+	s.stmts = nil
 }
 
 // dialect is everything that differs between SQLite and PostgreSQL.
@@ -472,13 +485,11 @@ type dialect struct {
 	name string
 	// types are the SQL types of the kinds.
 	types map[Kind]string
-	// rowAtATime inserts the rows of a wide table a statement each,
-	// prepared once: cheaper in SQLite (in-process) than parsing one
-	// statement of many wide rows.
-	rowAtATime bool
 	// copy, when set, writes many rows at once by the driver's bulk path
 	// on the transaction's connection.
 	copy func(ctx context.Context, conn *sql.Conn, table string, cols []string, rows [][]any) error
+	// tableOptions ends the CREATE TABLE of t.
+	tableOptions func(t *Table) string
 	// param is the i-th (from 1) placeholder.
 	param func(i int) string
 	// value converts a column's value to what the driver stores.
@@ -500,10 +511,19 @@ type dialect struct {
 func (d *dialect) quote(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`) + `"` }
 
 var sqliteDialect = &dialect{
-	name:       "sqlite",
-	rowAtATime: true,
-	types:      map[Kind]string{KindText: "TEXT", KindInt: "INTEGER", KindNumber: "REAL", KindBool: "BOOLEAN", KindTime: "TIMESTAMP", KindDate: "DATE"},
-	param:      func(int) string { return "?" },
+	name: "sqlite",
+	// A child table's key is two columns: without a rowid its rows are
+	// kept in the key's b-tree alone, not in a rowid b-tree and a key
+	// index both (a sixth off the write). A mirror made before keeps its
+	// rowid tables, which hold the same rows.
+	tableOptions: func(t *Table) string {
+		if len(t.Key) > 1 {
+			return " WITHOUT ROWID"
+		}
+		return ""
+	},
+	types: map[Kind]string{KindText: "TEXT", KindInt: "INTEGER", KindNumber: "REAL", KindBool: "BOOLEAN", KindTime: "TIMESTAMP", KindDate: "DATE"},
+	param: func(int) string { return "?" },
 	value: func(k Kind, v any) any {
 		switch x := v.(type) {
 		case time.Time:
@@ -544,9 +564,10 @@ var sqliteDialect = &dialect{
 }
 
 var postgresDialect = &dialect{
-	name:  "postgres",
-	types: map[Kind]string{KindText: "text", KindInt: "bigint", KindNumber: "numeric", KindBool: "boolean", KindTime: "timestamptz", KindDate: "date"},
-	param: func(i int) string { return "$" + strconv.Itoa(i) },
+	name:         "postgres",
+	tableOptions: func(*Table) string { return "" },
+	types:        map[Kind]string{KindText: "text", KindInt: "bigint", KindNumber: "numeric", KindBool: "boolean", KindTime: "timestamptz", KindDate: "date"},
+	param:        func(i int) string { return "$" + strconv.Itoa(i) },
 	value: func(k Kind, v any) any {
 		// COPY sends dates in binary: as the time of their midnight.
 		if s, ok := v.(string); ok && k == KindDate {

@@ -42,6 +42,11 @@ type Options struct {
 	// Progress, when set, is called after each committed batch with the
 	// type and the number of its rows just written.
 	Progress func(t Type, rows int)
+
+	// group, for tests, is the most pages a transaction takes (0 is
+	// maxGroup); beforeGroup, when set, runs before each group is taken.
+	group       int
+	beforeGroup func(fetched <-chan fetchedPage)
 }
 
 // Summary is what a Sync did.
@@ -119,6 +124,7 @@ func Sync(ctx context.Context, c *capsule.Client, st Store, opts Options) (*Summ
 		return nil, err
 	}
 	defer release()
+	defer s.closeStmts()
 	if err := s.createBase(ctx); err != nil {
 		return nil, fmt.Errorf("creating the mirror's tables: %s", oneLine(err))
 	}
@@ -137,20 +143,7 @@ func Sync(ctx context.Context, c *capsule.Client, st Store, opts Options) (*Summ
 	if r.meta, err = s.readMeta(ctx, s.db); err != nil {
 		return r.sum, err
 	}
-	// A run that stopped at its budget left the types it did not finish:
-	// the next run does those, so that a small budget still gets through
-	// every type, a run at a time.
-	if p := r.meta["pending"]; p != "" {
-		var rest []Type
-		for _, t := range strings.Split(p, ",") {
-			if slices.Contains(types, Type(t)) {
-				rest = append(rest, Type(t))
-			}
-		}
-		if len(rest) > 0 {
-			types = rest
-		}
-	}
+	types = pendingFirst(r.meta, types)
 	if err := r.prepare(ctx, types); err != nil {
 		if errors.Is(err, errStopped) {
 			r.sum.Stopped = true
@@ -169,6 +162,92 @@ func Sync(ctx context.Context, c *capsule.Client, st Store, opts Options) (*Summ
 		}
 	}
 	return r.sum, s.deleteMeta(ctx, s.db, "pending")
+}
+
+// pendingFirst is the types a run does: a run that stopped at its budget
+// left the types it did not finish, and the next run does those, so that a
+// small budget still gets through every type, a run at a time.
+func pendingFirst(meta map[string]string, types []Type) []Type {
+	p := meta["pending"]
+	if p == "" {
+		return types
+	}
+	var rest []Type
+	for _, t := range strings.Split(p, ",") {
+		if slices.Contains(types, Type(t)) {
+			rest = append(rest, Type(t))
+		}
+	}
+	if len(rest) > 0 {
+		return rest
+	}
+	return types
+}
+
+// Estimate is about the number of requests a Sync of st with opts would
+// send, from what the mirror holds, without writing anything: a type read
+// in full costs a request per 100 of the rows it holds (the small types
+// alike), a change feed two (more when over 100 records changed), and each
+// of parties, opportunities and kases one read of its field definitions.
+// ok is false when a type of the run has yet to be read in full for the
+// first time or a full read of it is under way: Capsule's lists do not say
+// how many records they hold, so no estimate would be honest.
+func Estimate(ctx context.Context, st Store, opts Options) (requests int64, ok bool, err error) {
+	s := st.base()
+	tables, err := s.tables(ctx)
+	if err != nil {
+		return 0, false, err
+	}
+	if !tables[metaTable] {
+		return 0, false, nil
+	}
+	meta, err := s.readMeta(ctx, s.db)
+	if err != nil {
+		return 0, false, err
+	}
+	types := opts.Types
+	if types == nil {
+		types = DefaultTypes
+	}
+	count := func(table string) (int64, bool, error) {
+		if !tables[table] {
+			return 0, false, nil
+		}
+		var n int64
+		err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM "+s.d.quote(table)).Scan(&n)
+		return n, err == nil, err
+	}
+	pagesOf := func(n int64) int64 { return max(1, (n+capsule.MaxPerPage-1)/capsule.MaxPerPage) }
+	for _, t := range pendingFirst(meta, types) {
+		if t.Entity() != "" {
+			requests++
+		}
+		_, cursor := meta["cursor:"+string(t)]
+		if _, under := meta["full:"+string(t)]; under {
+			return 0, false, nil
+		}
+		switch {
+		case t.Entity() != "" && cursor && !opts.Full:
+			requests += 2
+		case t == Users || t == Teams:
+			requests++
+		default:
+			table := string(t)
+			if t == Milestones {
+				// The pipelines, then each one's milestones.
+				table = string(Pipelines)
+			}
+			n, had, err := count(table)
+			if err != nil || !had || (t.Entity() != "" && !cursor) {
+				return 0, false, err
+			}
+			requests += pagesOf(n)
+			if t == Milestones {
+				requests += n
+			}
+		}
+	}
+	return requests, true, nil
 }
 
 // lockWait is how long Sync waits for the lock before it refuses: long
@@ -253,7 +332,7 @@ func (r *run) prepare(ctx context.Context, types []Type) error {
 	if err != nil {
 		return err
 	}
-	return r.s.markInOrder(ctx, all)
+	return r.s.prepareInserts(ctx, all)
 }
 
 func (r *run) syncType(ctx context.Context, t Type) error {
@@ -365,7 +444,8 @@ func syncFeed[T any](ctx context.Context, r *run, t Type, feed *capsule.ChangeFe
 	return flush(true)
 }
 
-// syncPaged reads t in full, a page a transaction, recording the next page
+// syncPaged reads t in full, a page a transaction (or the few pages read
+// while the last were written: see takeReady), recording the next page
 // with each so that a killed run resumes there. The first page's
 // transaction empties the table, so the rows at the end are exactly what
 // the read found. With cursor, the end sets the change feed's cursor to
@@ -398,51 +478,65 @@ func (r *run) syncPaged(ctx context.Context, t Type, cursor bool) error {
 	fetched, stop := r.prefetch(ctx, listOptions(t, st.Page, time.Time{}), pages(r.c, t))
 	defer stop()
 	for f := range fetched {
-		if f.err != nil {
-			return f.err
+		if r.opts.beforeGroup != nil {
+			r.opts.beforeGroup(fetched)
 		}
-		if st.Page == 1 {
-			st.Since = feedStart(clientStart, f.page.Response)
-		}
-		rows := make([]Rows, 0, len(f.page.Items))
-		for _, rec := range f.page.Items {
-			row, err := r.schema.Rows(t, *rec)
-			if err != nil {
-				return err
+		group := takeReady(f, fetched, r.groupMax())
+		first, next := st.Page, st.Page
+		var (
+			rows   []Rows
+			failed error
+		)
+		for _, g := range group {
+			if g.err != nil {
+				failed = g.err
+				break
 			}
-			rows = append(rows, row)
-		}
-		next := f.page.Response.NextPage
-		// The decoded records are garbage from here: the write holds only
-		// their rows, so that a page's records and the next page's do not
-		// both live while it runs.
-		f = fetchedPage{}
-		err := r.s.inTx(ctx, func(tx *txn) error {
-			if st.Page == 1 {
-				if err := r.clear(ctx, tx, t); err != nil {
+			if next == 1 {
+				st.Since = feedStart(clientStart, g.page.Response)
+			}
+			for _, rec := range g.page.Items {
+				row, err := r.schema.Rows(t, *rec)
+				if err != nil {
 					return err
 				}
+				rows = append(rows, row)
 			}
-			mode := replaceOnConflict
-			if st.Page == 1 {
-				mode = insertOnly
-			}
-			if err := r.writeRows(ctx, tx, t, rows, mode); err != nil {
-				return err
-			}
-			if next == 0 {
-				return finish(ctx, tx)
-			}
-			b, err := json.Marshal(fullState{Page: next, Since: st.Since})
+			next = g.page.Response.NextPage
+		}
+		// The decoded records are garbage from here: the write holds only
+		// their rows.
+		group, f = nil, fetchedPage{}
+		if next != first {
+			rows = lastOfEach(rows)
+			err := r.s.inTx(ctx, func(tx *txn) error {
+				mode := replaceOnConflict
+				if first == 1 {
+					if err := r.clear(ctx, tx, t); err != nil {
+						return err
+					}
+					mode = insertOnly
+				}
+				if err := r.writeRows(ctx, tx, t, rows, mode); err != nil {
+					return err
+				}
+				if next == 0 {
+					return finish(ctx, tx)
+				}
+				b, err := json.Marshal(fullState{Page: next, Since: st.Since})
+				if err != nil {
+					return err
+				}
+				return r.s.setMeta(ctx, tx, key, string(b))
+			})
 			if err != nil {
 				return err
 			}
-			return r.s.setMeta(ctx, tx, key, string(b))
-		})
-		if err != nil {
-			return err
+			r.written(t, len(rows))
 		}
-		r.written(t, len(rows))
+		if failed != nil {
+			return failed
+		}
 		if next == 0 {
 			break
 		}
@@ -465,23 +559,75 @@ func (r *run) syncPaged(ctx context.Context, t Type, cursor bool) error {
 	})
 }
 
+// maxGroup is the most pages one transaction of a full read takes. When
+// the database writes slower than Capsule answers, the pages read meanwhile
+// wait, and are written together: a statement a table for all of them, and
+// a statement costs PostgreSQL more than the rows of a page do. When the
+// database keeps up, each page has its transaction.
+const maxGroup = 4
+
+// groupMax is the most pages a transaction of this run takes.
+func (r *run) groupMax() int {
+	if r.opts.group > 0 {
+		return r.opts.group
+	}
+	return maxGroup
+}
+
+// takeReady is f and the pages after it already read, up to most: it never
+// waits for a page. The group stops at an error or the last page.
+func takeReady(f fetchedPage, fetched <-chan fetchedPage, most int) []fetchedPage {
+	group := []fetchedPage{f}
+	for len(group) < most {
+		if last := group[len(group)-1]; last.err != nil || last.page.Response.NextPage == 0 {
+			break
+		}
+		select {
+		case g, ok := <-fetched:
+			if !ok {
+				return group
+			}
+			group = append(group, g)
+		default:
+			return group
+		}
+	}
+	return group
+}
+
+// lastOfEach keeps one row per record: a record met on two pages of a
+// group (the list shifted while it was read) keeps its later read, as it
+// would written a page at a time.
+func lastOfEach(rows []Rows) []Rows {
+	at := make(map[int64]int, len(rows))
+	out := rows[:0]
+	for _, row := range rows {
+		if i, ok := at[row.ID]; ok {
+			out[i] = row
+			continue
+		}
+		at[row.ID] = len(out)
+		out = append(out, row)
+	}
+	return out
+}
+
 // fetchedPage is a page read ahead of its writing.
 type fetchedPage struct {
 	page *capsule.Page[any]
 	err  error
 }
 
-// prefetch reads the pages of a list on a goroutine of its own, a page
-// ahead of the loop that writes them, so that reading and writing overlap.
-// The channel has no buffer: the next page is read while one is written,
-// and the one after only once that next page is taken, so that at most two
-// pages live at once however long the list (a buffer of one would let a
-// third be decoded).
+// prefetch reads the pages of a list on a goroutine of its own, ahead of
+// the loop that writes them, so that reading and writing overlap. It runs
+// at most maxGroup pages ahead (maxGroup-1 in the channel, one waiting to
+// be sent), which takeReady writes together: however long the list, at
+// most twice maxGroup pages live at once.
 // It stops after the last page, after an error, and before a request the
 // run's budget has no room for. stop ends it and waits for it.
 func (r *run) prefetch(ctx context.Context, opts *capsule.ListOptions, read capsule.PageFunc[any]) (<-chan fetchedPage, func()) {
 	ctx, cancel := context.WithCancel(ctx)
-	ch := make(chan fetchedPage)
+	ch := make(chan fetchedPage, r.groupMax()-1)
 	go func() {
 		defer close(ch)
 		for page, err := range capsule.Pages(ctx, opts, read) {
@@ -567,7 +713,8 @@ const (
 	// page before comes again as the list shifts, or a resumed run) are the
 	// page's records deleted and inserted again. A record's child rows are
 	// written with its row, so a record not there has none. Without the
-	// dialect's conflict test it is replaceFirst.
+	// dialect's conflict test, the records there are looked up first and
+	// only those deleted.
 	replaceOnConflict
 )
 
@@ -585,7 +732,18 @@ func (r *run) writeRows(ctx context.Context, tx *txn, t Type, rows []Rows, mode 
 	table := r.schema.Table(t)
 	children := r.schema.Children(t)
 	if mode == replaceOnConflict && r.s.d.conflict == nil {
-		mode = replaceFirst
+		// PostgreSQL ends a transaction at a failed insert: the records
+		// already there are looked up first (one query, where deleting
+		// would be a statement a table), and only those are replaced. A
+		// record has child rows only when it has its row.
+		present, err := r.s.presentIDs(ctx, tx, string(t), ids)
+		if err != nil {
+			return err
+		}
+		if err := r.deleteRecords(ctx, tx, t, present); err != nil {
+			return err
+		}
+		mode = insertOnly
 	}
 	if mode == replaceFirst {
 		if err := r.deleteRecords(ctx, tx, t, ids); err != nil {

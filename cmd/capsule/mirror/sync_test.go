@@ -1,6 +1,7 @@
 package mirror
 
 import (
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -253,4 +254,42 @@ func TestParseTypes(t *testing.T) {
 	assert.EqualError(t, err, `type "parties" is named twice`)
 	_, err = ParseTypes("parties,notes")
 	assert.ErrorContains(t, err, `unknown type "notes"`)
+}
+
+// TestSQLiteChildTablesWithoutRowid checks that a new SQLite mirror keeps
+// a child table's rows in its key's b-tree alone, and that a mirror made
+// before, with rowid child tables, is synced into as well.
+func TestSQLiteChildTablesWithoutRowid(t *testing.T) {
+	srv := newServer(t)
+	dsn := "sqlite:" + filepath.Join(t.TempDir(), "capsule.db")
+	syncOnce(t, srv, dsn, Options{Types: []Type{Parties, Opportunities, Kases}})
+	st := open(t, dsn)
+	for table, rowid := range map[string]bool{"parties": true, "party_email_addresses": false, "party_tags": false} {
+		var ddl string
+		require.NoError(t, st.DB().QueryRowContext(t.Context(), `SELECT sql FROM sqlite_master WHERE name = ?`, table).Scan(&ddl))
+		assert.Equal(t, !rowid, strings.HasSuffix(ddl, " WITHOUT ROWID"), "%s: %s", table, ddl)
+	}
+	checkAgainstAPI(t, srv, st)
+	st.Close()
+
+	// A mirror whose child tables have a rowid (as this package made them
+	// before) takes the same rows.
+	old := "sqlite:" + filepath.Join(t.TempDir(), "old.db")
+	st = open(t, old)
+	require.NoError(t, st.base().createBase(t.Context()))
+	for _, ch := range NewSchema(nil, nil).Children(Parties) {
+		cols := make([]string, len(ch.Columns))
+		for i, c := range ch.Columns {
+			cols[i] = `"` + c.Name + `" ` + sqliteDialect.types[c.Kind]
+		}
+		_, err := st.DB().ExecContext(t.Context(), `CREATE TABLE "`+ch.Name+`" (`+strings.Join(cols, ", ")+`, PRIMARY KEY ("`+strings.Join(ch.Key, `", "`)+`"))`)
+		require.NoError(t, err)
+	}
+	st.Close()
+	syncOnce(t, srv, old, Options{Types: []Type{Parties, Opportunities, Kases}, Full: true})
+	st = open(t, old)
+	var ddl string
+	require.NoError(t, st.DB().QueryRowContext(t.Context(), `SELECT sql FROM sqlite_master WHERE name = 'party_tags'`).Scan(&ddl))
+	assert.NotContains(t, ddl, "WITHOUT ROWID")
+	checkAgainstAPI(t, srv, st)
 }
