@@ -177,18 +177,26 @@ func modelColumns(t reflect.Type) []Column {
 		case base == timeType:
 			cols = append(cols, Column{key, KindTime, func(rv reflect.Value) any {
 				fv, ok := field(rv)
-				if !ok || fv.Interface().(time.Time).IsZero() {
+				if !ok {
 					return nil
 				}
-				return fv.Interface().(time.Time).UTC()
+				t := valueOf[time.Time](fv)
+				if t.IsZero() {
+					return nil
+				}
+				return t.UTC()
 			}})
 		case base == dateType:
 			cols = append(cols, Column{key, KindDate, func(rv reflect.Value) any {
 				fv, ok := field(rv)
-				if !ok || fv.Interface().(capsule.Date).IsZero() {
+				if !ok {
 					return nil
 				}
-				return fv.Interface().(capsule.Date).String()
+				d := valueOf[capsule.Date](fv)
+				if d.IsZero() {
+					return nil
+				}
+				return d.String()
 			}})
 		case base == timeOfDayType:
 			cols = append(cols, Column{key, KindText, func(rv reflect.Value) any {
@@ -205,14 +213,14 @@ func modelColumns(t reflect.Type) []Column {
 					if !ok {
 						return nil
 					}
-					return fv.Interface().(capsule.Money).Amount
+					return valueOf[capsule.Money](fv).Amount
 				}},
 				Column{key + "_currency", KindText, func(rv reflect.Value) any {
 					fv, ok := field(rv)
-					if !ok || fv.Interface().(capsule.Money).Currency == "" {
+					if !ok || valueOf[capsule.Money](fv).Currency == "" {
 						return nil
 					}
-					return fv.Interface().(capsule.Money).Currency
+					return valueOf[capsule.Money](fv).Currency
 				}})
 		case base.Kind() == reflect.Struct:
 			if id, ok := base.FieldByName("ID"); ok && id.Type.Kind() == reflect.Int64 {
@@ -263,6 +271,16 @@ func modelColumns(t reflect.Type) []Column {
 	return cols
 }
 
+// valueOf is the T that fv holds, read in place when fv is addressable (a
+// record's field, as Rows reads them) rather than copied to the heap by
+// Interface.
+func valueOf[T any](fv reflect.Value) T {
+	if fv.CanAddr() {
+		return *fv.Addr().Interface().(*T)
+	}
+	return fv.Interface().(T)
+}
+
 func scalarKind(k reflect.Kind) (Kind, bool) {
 	switch k {
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
@@ -303,8 +321,22 @@ func (t *Table) ColumnNames() []string {
 type child struct {
 	table *Table
 	// rows returns the child rows of rec (a struct value): each row's
-	// values in the table's column order.
-	rows func(parentID int64, rv reflect.Value) [][]any
+	// values in the table's column order, the parent's id (boxed once
+	// for all of them) first.
+	rows func(parentID any, rv reflect.Value) [][]any
+}
+
+// childRows are n rows of width columns, cut from one allocation.
+func childRows(n, width int) [][]any {
+	if n == 0 {
+		return nil
+	}
+	cells := make([]any, n*width)
+	out := make([][]any, n)
+	for i := range out {
+		out[i] = cells[i*width : (i+1)*width : (i+1)*width]
+	}
+	return out
 }
 
 // Schema is the layout of the mirror for one set of custom field
@@ -393,16 +425,14 @@ func contactChild[T any](singular, key, goField string) child {
 	parent := singular + "_id"
 	cols := append([]Column{{Name: parent, Kind: KindInt}}, modelColumns(reflect.TypeFor[T]())...)
 	t := &Table{Name: singular + "_" + columns.SnakeCase(key), Columns: cols, Key: []string{parent, "id"}, Parent: parent}
-	return child{table: t, rows: func(parentID int64, rv reflect.Value) [][]any {
+	return child{table: t, rows: func(parentID any, rv reflect.Value) [][]any {
 		items := rv.FieldByName(goField)
-		out := make([][]any, items.Len())
-		for i := range items.Len() {
-			row := make([]any, len(cols))
+		out := childRows(items.Len(), len(cols))
+		for i, row := range out {
 			row[0] = parentID
 			for j, c := range cols[1:] {
 				row[j+1] = c.get(items.Index(i))
 			}
-			out[i] = row
 		}
 		return out
 	}}
@@ -413,11 +443,11 @@ func tagChild(singular string) child {
 	parent := singular + "_id"
 	t := &Table{Name: singular + "_tags", Key: []string{parent, "tag_id"}, Parent: parent,
 		Columns: []Column{{Name: parent, Kind: KindInt}, {Name: "tag_id", Kind: KindInt}, {Name: "name", Kind: KindText}}}
-	return child{table: t, rows: func(parentID int64, rv reflect.Value) [][]any {
+	return child{table: t, rows: func(parentID any, rv reflect.Value) [][]any {
 		tags := rv.FieldByName("Tags").Interface().([]capsule.Tag)
-		out := make([][]any, len(tags))
+		out := childRows(len(tags), 3)
 		for i, tg := range tags {
-			out[i] = []any{parentID, tg.ID, tg.Name}
+			out[i][0], out[i][1], out[i][2] = parentID, tg.ID, tg.Name
 		}
 		return out
 	}}
@@ -458,8 +488,9 @@ func (s *Schema) Rows(t Type, rec any) (Rows, error) {
 	}
 	if ch := s.children[t]; len(ch) > 0 {
 		r.Children = make(map[string][][]any, len(ch))
+		id := any(r.ID)
 		for _, c := range ch {
-			r.Children[c.table.Name] = c.rows(r.ID, rv)
+			r.Children[c.table.Name] = c.rows(id, rv)
 		}
 	}
 	return r, nil
