@@ -203,3 +203,29 @@ func TestEstimateIsTheRequestsOfTheRun(t *testing.T) {
 		assert.False(t, ok, "a full read of parties under way")
 	})
 }
+
+// A run that stopped before a type's first read leaves its table made but
+// empty: that type has no estimate until it has been read whole.
+func TestEstimateWaitsForEachTypesFirstRead(t *testing.T) {
+	eachBackend(t, func(t *testing.T, dsn string) {
+		srv := newServer(t)
+		types := []Type{Parties, Tasks, Pipelines, Milestones}
+		sum := syncOnce(t, srv, dsn, Options{Types: types, MaxRequests: 4, Counter: &Counter{}})
+		require.True(t, sum.Stopped)
+		st := open(t, dsn)
+		for _, typ := range types[1:] {
+			_, ok, err := Estimate(t.Context(), st, Options{Types: []Type{typ}})
+			require.NoError(t, err)
+			assert.False(t, ok, "%s never read", typ)
+		}
+		syncOnce(t, srv, dsn, Options{Types: types})
+		// Milestones alone: their pipelines are counted from the
+		// milestones when the pipelines are not mirrored.
+		for _, opts := range []Options{{Types: types}, {Types: []Type{Milestones}}} {
+			want, ok, err := Estimate(t.Context(), st, opts)
+			require.NoError(t, err)
+			require.True(t, ok)
+			assert.Equal(t, want, syncOnce(t, srv, dsn, opts).Requests, "%v", opts.Types)
+		}
+	})
+}

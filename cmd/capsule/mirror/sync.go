@@ -186,12 +186,13 @@ func pendingFirst(meta map[string]string, types []Type) []Type {
 
 // Estimate is about the number of requests a Sync of st with opts would
 // send, from what the mirror holds, without writing anything: a type read
-// in full costs a request per 100 of the rows it holds (the small types
-// alike), a change feed two (more when over 100 records changed), and each
-// of parties, opportunities and kases one read of its field definitions.
-// ok is false when a type of the run has yet to be read in full for the
-// first time or a full read of it is under way: Capsule's lists do not say
-// how many records they hold, so no estimate would be honest.
+// in full costs a request per 100 of the rows it holds, users and teams one
+// each, milestones the pipelines' pages and one read per pipeline, a change
+// feed two (more when over 100 records changed), and each of parties,
+// opportunities and kases one read of its field definitions. ok is false
+// when a type of the run has yet to be read whole for the first time or a
+// full read of it is under way: Capsule's lists do not say how many records
+// they hold, so no estimate would be honest.
 func Estimate(ctx context.Context, st Store, opts Options) (requests int64, ok bool, err error) {
 	s := st.base()
 	tables, err := s.tables(ctx)
@@ -226,25 +227,32 @@ func Estimate(ctx context.Context, st Store, opts Options) (requests int64, ok b
 		if _, under := meta["full:"+string(t)]; under {
 			return 0, false, nil
 		}
+		if !cursor && meta[readKey(t)] == "" {
+			return 0, false, nil
+		}
 		switch {
-		case t.Entity() != "" && cursor && !opts.Full:
+		case t.Entity() != "" && !opts.Full:
 			requests += 2
 		case t == Users || t == Teams:
 			requests++
-		default:
-			table := string(t)
-			if t == Milestones {
-				// The pipelines, then each one's milestones.
-				table = string(Pipelines)
+		case t == Milestones:
+			// The pipelines, then each one's milestones: the pipelines
+			// the milestones came from, or all when they were read too.
+			q := `SELECT count(DISTINCT pipeline_id) FROM ` + s.d.quote(string(Milestones))
+			if meta[readKey(Pipelines)] != "" {
+				q = `SELECT count(*) FROM ` + s.d.quote(string(Pipelines))
 			}
-			n, had, err := count(table)
-			if err != nil || !had || (t.Entity() != "" && !cursor) {
+			var n int64
+			if err := s.db.QueryRowContext(ctx, q).Scan(&n); err != nil {
+				return 0, false, err
+			}
+			requests += pagesOf(n) + n
+		default:
+			n, had, err := count(string(t))
+			if err != nil || !had {
 				return 0, false, err
 			}
 			requests += pagesOf(n)
-			if t == Milestones {
-				requests += n
-			}
 		}
 	}
 	return requests, true, nil
@@ -467,7 +475,7 @@ func (r *run) syncPaged(ctx context.Context, t Type, cursor bool) error {
 			return err
 		}
 		if !cursor {
-			return nil
+			return r.s.setMeta(ctx, tx, readKey(t), "1")
 		}
 		cur, err := json.Marshal(capsule.SyncCursor{Since: st.Since})
 		if err != nil {
@@ -675,13 +683,22 @@ func (r *run) replaceAll(ctx context.Context, t Type, recs []any) error {
 		if err := r.clear(ctx, tx, t); err != nil {
 			return err
 		}
-		return r.writeRows(ctx, tx, t, rows, insertOnly)
+		if err := r.writeRows(ctx, tx, t, rows, insertOnly); err != nil {
+			return err
+		}
+		return r.s.setMeta(ctx, tx, readKey(t), "1")
 	})
 	if err == nil {
 		r.written(t, len(rows))
 	}
 	return err
 }
+
+// readKey is the meta key that says a type read in full in each run (tasks,
+// entries, the small types) has been read whole at least once: its table
+// holds the account's rows, which Estimate counts. (Parties, opportunities
+// and kases have their change feed's cursor.)
+func readKey(t Type) string { return "read:" + string(t) }
 
 func (r *run) written(t Type, n int) {
 	r.sum.Rows += n
