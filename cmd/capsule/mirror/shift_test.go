@@ -104,6 +104,44 @@ func TestFullReadRecordOnTwoPages(t *testing.T) {
 	}
 }
 
+// A next link that does not advance ends the list, as it ends the SDK's
+// iterator: the page is the last, its rows written and the read complete.
+func TestNextLinkThatDoesNotAdvance(t *testing.T) {
+	eachBackend(t, func(t *testing.T, dsn string) {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			if r.URL.Path == "/parties/fields/definitions" {
+				fmt.Fprint(w, `{"definitions":[]}`)
+				return
+			}
+			page := r.URL.Query().Get("page")
+			w.Header().Set("Link", fmt.Sprintf(`<http://%s%s?page=%s&perPage=100>; rel="next"`, r.Host, r.URL.Path, page))
+			fmt.Fprint(w, `{"parties":[`)
+			for id := 1; id <= 100; id++ {
+				if id > 1 {
+					fmt.Fprint(w, ",")
+				}
+				fmt.Fprintf(w, `{"id":%d,"type":"person","firstName":"p%d"}`, id, id)
+			}
+			fmt.Fprint(w, `]}`)
+		}))
+		t.Cleanup(srv.Close)
+		c, err := capsule.NewClient(capsule.WithBaseURL(srv.URL), capsule.WithToken("t"))
+		require.NoError(t, err)
+		st := open(t, dsn)
+		sum, err := Sync(t.Context(), c, st, Options{Types: []Type{Parties}})
+		require.NoError(t, err)
+		assert.Equal(t, 100, sum.Rows)
+		var n int
+		require.NoError(t, st.DB().QueryRowContext(t.Context(), `SELECT count(*) FROM parties`).Scan(&n))
+		assert.Equal(t, 100, n, "the page's rows")
+		meta, err := st.base().readMeta(t.Context(), st.DB())
+		require.NoError(t, err)
+		assert.Contains(t, meta, "cursor:parties", "the read is complete")
+		assert.NotContains(t, meta, "full:parties")
+	})
+}
+
 // waitForPages is a beforeGroup that waits (a few seconds at most) until n
 // pages are read ahead, so that they are written together.
 func waitForPages(n int) func(<-chan fetchedPage) {

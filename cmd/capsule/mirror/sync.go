@@ -493,6 +493,7 @@ func (r *run) syncPaged(ctx context.Context, t Type, cursor bool) error {
 		first, next := st.Page, st.Page
 		var (
 			rows   []Rows
+			pages  int
 			failed error
 		)
 		for _, g := range group {
@@ -510,12 +511,19 @@ func (r *run) syncPaged(ctx context.Context, t Type, cursor bool) error {
 				}
 				rows = append(rows, row)
 			}
-			next = g.page.Response.NextPage
+			pages++
+			// A next link that does not advance ends the list, as it ends
+			// capsule.Pages.
+			if n := g.page.Response.NextPage; n > next {
+				next = n
+			} else {
+				next = 0
+			}
 		}
 		// The decoded records are garbage from here: the write holds only
 		// their rows.
 		group, f = nil, fetchedPage{}
-		if next != first {
+		if pages > 0 {
 			rows = lastOfEach(rows)
 			err := r.s.inTx(ctx, func(tx *txn) error {
 				mode := replaceOnConflict
