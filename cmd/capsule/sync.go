@@ -66,6 +66,8 @@ stderr: the requests it sent, the rows it wrote and the rate budget left.`,
 			// a first run: Capsule does not say how many records it has),
 			// and at most --max-requests.
 			total := int64(-1)
+			// An error here costs only the bar its total: Sync meets and
+			// reports it.
 			if est, ok, err := mirror.Estimate(ctx, st, mirror.Options{Types: ts, Full: full}); err == nil && ok {
 				total = est
 			}

@@ -249,7 +249,9 @@ func BenchmarkMirrorIncremental(b *testing.B) {
 
 // BenchmarkMirrorWrite10k is the write of a full sync alone: 10,000 parties
 // read and turned into rows once, then written a page a transaction with
-// its progress, as a sync writes them, into a new database each time. It
+// its progress, as a sync writes them when the database keeps up (a slower
+// one takes up to maxGroup pages a transaction), into a new database each
+// time. It
 // isolates what the database adds to a sync, which the shared machine's
 // noise blurs in the sync's wall time.
 func BenchmarkMirrorWrite10k(b *testing.B) {

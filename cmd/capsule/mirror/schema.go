@@ -271,14 +271,11 @@ func modelColumns(t reflect.Type) []Column {
 	return cols
 }
 
-// valueOf is the T that fv holds, read in place when fv is addressable (a
-// record's field, as Rows reads them) rather than copied to the heap by
-// Interface.
+// valueOf is the T that fv holds, read in place rather than copied to the
+// heap by Interface. fv must be addressable: a field of the record Rows
+// reads through its pointer, or of an element of one of its slices.
 func valueOf[T any](fv reflect.Value) T {
-	if fv.CanAddr() {
-		return *fv.Addr().Interface().(*T)
-	}
-	return fv.Interface().(T)
+	return *fv.Addr().Interface().(*T)
 }
 
 func scalarKind(k reflect.Kind) (Kind, bool) {

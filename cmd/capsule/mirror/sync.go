@@ -216,15 +216,15 @@ func Estimate(ctx context.Context, st Store, opts Options) (requests int64, ok b
 		}
 		var n int64
 		err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM "+s.d.quote(table)).Scan(&n)
-		return n, err == nil, err
+		return n, true, err
 	}
 	pagesOf := func(n int64) int64 { return max(1, (n+capsule.MaxPerPage-1)/capsule.MaxPerPage) }
 	for _, t := range pendingFirst(meta, types) {
 		if t.Entity() != "" {
 			requests++
 		}
-		_, cursor := meta["cursor:"+string(t)]
-		if _, under := meta["full:"+string(t)]; under {
+		_, cursor := meta[cursorKey(t)]
+		if _, under := meta[fullKey(t)]; under {
 			return 0, false, nil
 		}
 		if !cursor && meta[readKey(t)] == "" {
@@ -369,8 +369,8 @@ func (r *run) syncType(ctx context.Context, t Type) error {
 // or reads t in full when there is none, Options.Full is set, or a full
 // read is under way.
 func syncFeedType[T any](ctx context.Context, r *run, t Type, changes func(capsule.SyncCursor, *capsule.ListOptions) *capsule.ChangeFeed[T]) error {
-	raw, ok := r.meta["cursor:"+string(t)]
-	_, fullUnderWay := r.meta["full:"+string(t)]
+	raw, ok := r.meta[cursorKey(t)]
+	_, fullUnderWay := r.meta[fullKey(t)]
 	if !ok || r.opts.Full || fullUnderWay {
 		return r.syncPaged(ctx, t, true)
 	}
@@ -411,7 +411,7 @@ func syncFeed[T any](ctx context.Context, r *run, t Type, feed *capsule.ChangeFe
 			if err != nil {
 				return err
 			}
-			return r.s.setMeta(ctx, tx, "cursor:"+string(t), string(cur))
+			return r.s.setMeta(ctx, tx, cursorKey(t), string(cur))
 		})
 		if err != nil {
 			return err
@@ -459,7 +459,7 @@ func syncFeed[T any](ctx context.Context, r *run, t Type, feed *capsule.ChangeFe
 // the read found. With cursor, the end sets the change feed's cursor to
 // the read's start less the overlap.
 func (r *run) syncPaged(ctx context.Context, t Type, cursor bool) error {
-	key := "full:" + string(t)
+	key := fullKey(t)
 	st := fullState{Page: 1}
 	if raw, ok := r.meta[key]; ok {
 		if err := json.Unmarshal([]byte(raw), &st); err != nil || st.Page < 1 {
@@ -481,7 +481,7 @@ func (r *run) syncPaged(ctx context.Context, t Type, cursor bool) error {
 		if err != nil {
 			return err
 		}
-		return r.s.setMeta(ctx, tx, "cursor:"+string(t), string(cur))
+		return r.s.setMeta(ctx, tx, cursorKey(t), string(cur))
 	}
 	fetched, stop := r.prefetch(ctx, listOptions(t, st.Page, time.Time{}), pages(r.c, t))
 	defer stop()
@@ -702,11 +702,16 @@ func (r *run) replaceAll(ctx context.Context, t Type, recs []any) error {
 	return err
 }
 
-// readKey is the meta key that says a type read in full in each run (tasks,
-// entries, the small types) has been read whole at least once: its table
-// holds the account's rows, which Estimate counts. (Parties, opportunities
-// and kases have their change feed's cursor.)
-func readKey(t Type) string { return "read:" + string(t) }
+// The meta table's keys of a type's state.
+//
+// cursorKey holds the change feed's cursor of parties, opportunities and
+// kases, set when a full read ends. fullKey holds the progress of a full
+// read under way (fullState). readKey says that a type read in full at
+// each run (tasks, entries, the small types) has been read whole at least
+// once: its table holds the account's rows, which Estimate counts.
+func cursorKey(t Type) string { return "cursor:" + string(t) }
+func fullKey(t Type) string   { return "full:" + string(t) }
+func readKey(t Type) string   { return "read:" + string(t) }
 
 func (r *run) written(t Type, n int) {
 	r.sum.Rows += n
